@@ -1,0 +1,23 @@
+"""framework: a small deep-learning framework for teaching.
+
+The lecture's design: column-major Tensors with lazy deltas, layers with
+``forward`` / ``backward`` / ``calculate_delta_weights``, a Network and an
+SGDTrainer. See README.md and docs/.
+"""
+from . import backend
+from .compare import assert_close, compare
+from .gradcheck import check_layer, check_loss
+from .layers import (ElementwiseLayer, FullyConnected, InputLayer, Layer, ReLU, Sigmoid,
+                     Softmax, Tanh)
+from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
+from .network import Network
+from .shape import Shape
+from .tensor import Tensor
+from .trainer import History, SGDTrainer, evaluate
+
+__version__ = "0.1.0"
+
+__all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLayer",
+           "FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Loss", "CrossEntropy",
+           "MSE", "SoftmaxCrossEntropy", "Network", "SGDTrainer", "History", "evaluate",
+           "check_layer", "check_loss", "compare", "assert_close"]

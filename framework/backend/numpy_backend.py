@@ -1,0 +1,97 @@
+"""The NumPy backend: the readable reference for every numeric inner loop.
+
+This module is the contract every backend fulfils. All arrays are NumPy
+arrays that layers obtain as zero-copy views of tensor buffers:
+
+* 2-D matrices are column-major (``order="F"``), ``a[i, j]`` stored at
+  ``i + rows*j``, exactly as a Fortran/BLAS matrix with leading dimension
+  ``rows``. The C kernel requires that layout; NumPy does not care.
+* elementwise functions take arrays of one shape (1-D flat buffers are fine).
+* ``out`` arguments are written in place; nothing is returned.
+
+Overwrite or accumulate is explicit in every docstring, because the layer
+protocol depends on it: forward and backward overwrite, weight gradients
+accumulate.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+name = "numpy"
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, trans_a: bool = False,
+           trans_b: bool = False, beta: float = 0.0) -> None:
+    """``out = op(a) @ op(b) + beta * out`` with ``op(m)`` = ``m.T`` if asked.
+
+    Args:
+        a: ``[M, K]`` (or ``[K, M]`` with ``trans_a``).
+        b: ``[K, N]`` (or ``[N, K]`` with ``trans_b``).
+        out: ``[M, N]``; overwritten when ``beta == 0``, accumulated into
+            when ``beta == 1``.
+        trans_a: use ``a.T``.
+        trans_b: use ``b.T``.
+        beta: 0.0 (overwrite) or 1.0 (accumulate).
+    """
+    opa = a.T if trans_a else a
+    opb = b.T if trans_b else b
+    if beta == 0.0:
+        # Computing out.T = op(b).T @ op(a).T lets BLAS write straight into a
+        # column-major `out` (its transpose is C-contiguous), with no temporary.
+        np.matmul(opb.T, opa.T, out=out.T)
+    else:
+        out += opa @ opb
+
+
+def add_bias(y: np.ndarray, bias: np.ndarray) -> None:
+    """``y[r, o] += bias[o]`` for every row ``r`` (accumulates into ``y``).
+
+    Args:
+        y: ``[R, O]`` matrix, rows are batch × positions.
+        bias: ``[O]``.
+    """
+    y += bias
+
+
+def bias_grad(dy: np.ndarray, dbias: np.ndarray) -> None:
+    """``dbias[o] += sum_r dy[r, o]`` (accumulates into ``dbias``).
+
+    Args:
+        dy: ``[R, O]`` output deltas.
+        dbias: ``[O]`` bias deltas.
+    """
+    dbias += dy.sum(axis=0)
+
+
+def sigmoid_forward(x: np.ndarray, y: np.ndarray) -> None:
+    """``y = 1 / (1 + exp(-x))`` elementwise (overwrites ``y``), without overflow."""
+    # exp of a large positive argument overflows; split by sign so the
+    # argument of exp is never positive.
+    pos = x >= 0
+    e = np.exp(-np.abs(x))
+    np.divide(np.where(pos, 1.0, e), 1.0 + e, out=y, casting="unsafe")
+
+
+def sigmoid_backward(y: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> None:
+    """``dx = dy * y * (1 - y)`` with ``y`` the forward output (overwrites ``dx``)."""
+    np.multiply(dy, y * (1 - y), out=dx)
+
+
+def relu_forward(x: np.ndarray, y: np.ndarray) -> None:
+    """``y = max(x, 0)`` elementwise (overwrites ``y``)."""
+    np.maximum(x, 0, out=y)
+
+
+def relu_backward(x: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> None:
+    """``dx = dy`` where ``x > 0``, else 0 (overwrites ``dx``); the derivative at 0 is taken as 0."""
+    np.multiply(dy, x > 0, out=dx)
+
+
+def tanh_forward(x: np.ndarray, y: np.ndarray) -> None:
+    """``y = tanh(x)`` elementwise (overwrites ``y``)."""
+    np.tanh(x, out=y)
+
+
+def tanh_backward(y: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> None:
+    """``dx = dy * (1 - y²)`` with ``y`` the forward output (overwrites ``dx``)."""
+    np.multiply(dy, 1 - y * y, out=dx)

@@ -1,0 +1,91 @@
+"""Compare a hand-derived array with the framework's: shape, exact, close, and where it differs most."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`; truthy when the arrays are close."""
+
+    name: str
+    expected_shape: tuple[int, ...]
+    actual_shape: tuple[int, ...]
+    exact: bool
+    close: bool
+    max_abs_diff: float
+    max_rel_diff: float
+    worst_index: tuple[int, ...] | None
+    expected_value: float
+    actual_value: float
+    atol: float
+    rtol: float
+
+    def __bool__(self) -> bool:
+        return self.close
+
+    def __str__(self) -> str:
+        if self.expected_shape != self.actual_shape:
+            return (f"{self.name}: shape differs: expected {self.expected_shape}, "
+                    f"got {self.actual_shape}")
+        verdict = "exact" if self.exact else ("close" if self.close else "DIFFERENT")
+        s = (f"{self.name}: {verdict} (max abs diff {self.max_abs_diff:.3g}, "
+             f"max rel diff {self.max_rel_diff:.3g}; atol {self.atol:g}, rtol {self.rtol:g})")
+        if not self.exact and self.worst_index is not None:
+            s += (f"; largest difference at index {self.worst_index}: expected "
+                  f"{self.expected_value:.8g}, got {self.actual_value:.8g}")
+        return s
+
+
+def _as_array(a: Any) -> np.ndarray:
+    return a.to_numpy() if isinstance(a, Tensor) else np.asarray(a, dtype=np.float64)
+
+
+def compare(expected: Any, actual: Any, name: str = "value", atol: float = 1e-6,
+            rtol: float = 1e-5) -> Comparison:
+    """Compare ``actual`` with a hand-derived ``expected`` array.
+
+    Args:
+        expected: your values (array-like or Tensor, logical indexing).
+        actual: the framework's values (array-like or Tensor).
+        name: what is compared, for the message (``"δW1"``).
+        atol: absolute tolerance.
+        rtol: relative tolerance; close means
+            ``|actual − expected| <= atol + rtol·|expected|`` everywhere.
+
+    Returns:
+        A :class:`Comparison` (truthy when close) whose ``str`` says
+        exact / close / different, the largest difference and where.
+    """
+    e, a = _as_array(expected), _as_array(actual)
+    if e.shape != a.shape:
+        return Comparison(name, e.shape, a.shape, False, False, float("inf"), float("inf"),
+                          None, float("nan"), float("nan"), atol, rtol)
+    if e.size == 0:
+        return Comparison(name, e.shape, a.shape, True, True, 0.0, 0.0, None,
+                          float("nan"), float("nan"), atol, rtol)
+    diff = np.abs(a.astype(np.float64) - e)
+    rel = diff / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
+    worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), e.shape)
+    close = bool(np.all(diff <= atol + rtol * np.abs(e)))
+    return Comparison(name, e.shape, a.shape, bool(np.array_equal(e, a)), close,
+                      float(diff.max()), float(rel.max()), tuple(int(i) for i in worst),
+                      float(e[worst]), float(a[worst]), atol, rtol)
+
+
+def assert_close(expected: Any, actual: Any, name: str = "value", atol: float = 1e-6,
+                 rtol: float = 1e-5) -> Comparison:
+    """:func:`compare`, raising AssertionError with the message when not close.
+
+    Returns:
+        The Comparison, when close.
+    """
+    c = compare(expected, actual, name, atol, rtol)
+    if not c.close:
+        raise AssertionError(str(c))
+    return c

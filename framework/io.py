@@ -1,0 +1,214 @@
+"""Crash-safe file writing and pickle-free array archives.
+
+Writing goes to a temporary file in the destination's directory, which is
+flushed, fsynced and then moved over the destination with ``os.replace``.
+The rename is atomic on POSIX and Windows, so a reader (or a restart after a
+crash) sees either the complete old file or the complete new one, never a
+half-written checkpoint.
+
+Array archives are ``.npz`` files with metadata stored as UTF-8 JSON bytes in
+a ``uint8`` array. Nothing is pickled, and loading uses
+``allow_pickle=False``, so loading a file from an untrusted source cannot
+execute code.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import stat
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+METADATA_KEY = "__metadata__"
+_TEMP_SUFFIX = ".tmp"
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """Create a fresh, exclusively owned temporary file next to ``path``.
+
+    Returns:
+        ``(file descriptor, temp path)``.
+    """
+    while True:
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{_TEMP_SUFFIX}")
+        try:
+            # O_EXCL never reuses a stranger's file; mode 0o666 lets the umask
+            # decide, as for a normally created file (mkstemp would force 0600).
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         0o666)
+        except FileExistsError:
+            continue
+        return fd, temp
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename inside ``directory`` durable, where the OS supports it."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # Windows cannot open directories; its rename is already durable.
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on directories; the data itself is synced
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "wb",
+                encoding: str | None = None) -> Iterator[IO[Any]]:
+    """Open ``path`` for writing so that it is replaced only on success.
+
+    Inside the ``with`` block you write to a temporary file in the same
+    directory. On normal exit it is flushed, fsynced and renamed over
+    ``path`` (keeping an existing file's permission bits). If the block
+    raises, the temporary file is removed, ``path`` is untouched and the
+    exception propagates.
+
+    Args:
+        path: destination file; its directory must exist.
+        mode: ``"wb"`` (bytes) or ``"w"`` (text).
+        encoding: text encoding for ``mode="w"``; defaults to UTF-8 so files
+            do not depend on the platform's locale.
+
+    Returns:
+        A context manager yielding the open temporary file.
+
+    Raises:
+        ValueError: for any other ``mode``.
+        FileNotFoundError: if the directory of ``path`` does not exist.
+    """
+    if mode not in ("wb", "w"):
+        raise ValueError(f"atomic_open: expected mode 'wb' or 'w', got {mode!r}")
+    path = Path(path)
+    fd, temp = _create_temp(path)
+    try:
+        if mode == "w":
+            handle = os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="")
+        else:
+            handle = os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        temp.unlink(missing_ok=True)
+        raise
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temp, stat.S_IMODE(os.stat(path).st_mode))
+        os.replace(temp, path)
+    except BaseException:
+        # BaseException too: a Ctrl-C mid-write must not leave temp files behind.
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (see :func:`atomic_open`).
+
+    Args:
+        path: destination file; its directory must exist.
+        data: the complete new contents.
+    """
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+
+
+def save_arrays(path: str | os.PathLike, arrays: dict[str, np.ndarray],
+                metadata: dict[str, Any] | None = None, compress: bool = True) -> None:
+    """Save named arrays and JSON metadata to an ``.npz`` file, atomically.
+
+    The file is written exactly at ``path`` (no ``.npz`` suffix is added).
+
+    Args:
+        arrays: name -> array; names are non-empty strings other than
+            ``"__metadata__"``; no object arrays (they would need pickle).
+        metadata: JSON-serialisable dict (hyper-parameters, epoch, ...).
+        compress: deflate the members (smaller, slower).
+
+    Raises:
+        ValueError: for a bad name or an object array.
+        TypeError: if ``metadata`` is not a JSON-serialisable dict.
+    """
+    members: dict[str, np.ndarray] = {}
+    for name, value in arrays.items():
+        if not isinstance(name, str) or not name or name == METADATA_KEY:
+            raise ValueError(f"save_arrays {path}: expected array names that are non-empty "
+                             f"strings other than {METADATA_KEY!r}, got {name!r}")
+        value = np.asarray(value)
+        if value.dtype.hasobject:
+            raise ValueError(f"save_arrays {path}: expected numeric arrays, got dtype "
+                             f"{value.dtype} for {name!r} (object arrays need pickle)")
+        members[name] = value
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"save_arrays {path}: expected metadata dict or None, "
+                        f"got {type(metadata).__name__}")
+    try:
+        text = json.dumps(metadata or {}, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"save_arrays {path}: expected JSON-serialisable metadata, "
+                        f"got {exc}") from exc
+    members[METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+    writer = np.savez_compressed if compress else np.savez
+    with atomic_open(path, "wb") as handle:
+        writer(handle, **members)
+
+
+def load_arrays(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Load an ``.npz`` written by :func:`save_arrays` (or plain ``np.savez``).
+
+    Never unpickles: a file with object arrays is refused, not executed.
+
+    Args:
+        path: file to read.
+
+    Returns:
+        ``(arrays, metadata)``; ``metadata`` is ``{}`` if the file has none.
+
+    Raises:
+        FileNotFoundError: if ``path`` does not exist.
+        ValueError: if the file is not a readable ``.npz`` (truncated,
+            corrupt, a single ``.npy``, pickled data, object arrays) or its
+            metadata is not a JSON object. The message names the path.
+    """
+    path = Path(path)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                # Read every member now: corruption inside a member only shows on read.
+                arrays = {name: loaded[name] for name in loaded.files}
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ValueError(f"{path}: expected a valid .npz archive without pickled data, "
+                         f"got an unreadable one: {exc}") from exc
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path}: expected an .npz archive, got a single .npy array "
+                         f"of shape {np.shape(loaded)}")
+
+    raw = arrays.pop(METADATA_KEY, None)
+    if raw is None:
+        return arrays, {}
+    try:
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise ValueError(f"found a {raw.dtype} array of shape {raw.shape}")
+        metadata = json.loads(raw.tobytes().decode("utf-8"))
+        if not isinstance(metadata, dict):
+            raise ValueError(f"found JSON of type {type(metadata).__name__}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: expected member {METADATA_KEY!r} to be a 1-D uint8 "
+                         f"array holding a UTF-8 JSON object; {exc}") from exc
+    return arrays, metadata

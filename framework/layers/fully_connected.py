@@ -1,0 +1,102 @@
+"""Fully connected layer: ``Y = X·W + b`` (the lecture's cheat sheet)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import backend
+from ..init import Initializer, get_initializer
+from ..shape import Shape
+from ..tensor import Tensor
+from .base import Layer
+
+
+class FullyConnected(Layer):
+    """Affine map of the last dim: ``Y[r, o] = Σ_f X[r, f]·W[f, o] + b[o]``.
+
+    Rows ``r`` are every leading index merged (batch × positions), which is
+    free in column-major storage, so ``[N, F]`` and ``[N, T, F]`` inputs both
+    work.
+
+    ===============  ===============================
+    forward          ``Y = X·W + b``
+    backward         ``δX = δY·Wᵀ``
+    delta weights    ``∂L/∂W += Xᵀ·δY``, ``∂L/∂b += Σ_rows δY``
+    ===============  ===============================
+
+    Args:
+        in_features: F, the size of the input's last dim.
+        out_features: O, the size of the output's last dim.
+        weights: optional initial weights, a ``[F, O]`` array-like (logical
+            indexing: ``weights[f][o]``), e.g. the lecture's fixed example.
+        bias: optional initial bias of length O (default zeros).
+        init: initialiser name (``"xavier"``, ``"he"``) or callable, used
+            when ``weights`` is not given.
+        seed: seed or Generator for the initialiser.
+        dtype: float32 (default) or float64 (gradient checks).
+    """
+
+    def __init__(self, in_features: int, out_features: int, weights: Any = None,
+                 bias: Any = None, init: str | Initializer = "xavier",
+                 seed: int | np.random.Generator | None = None, dtype: Any = np.float32) -> None:
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"FullyConnected: {name} must be a positive integer, got {value!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        rng = np.random.default_rng(seed)
+        if weights is None:
+            weights = get_initializer(init)((self.in_features, self.out_features), rng)
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (self.in_features, self.out_features):
+            raise ValueError(f"{self}: weights have shape {w.shape}, "
+                             f"expected ({self.in_features}, {self.out_features})")
+        b = np.zeros(self.out_features) if bias is None else np.asarray(bias, dtype=np.float64)
+        if b.shape != (self.out_features,):
+            raise ValueError(f"{self}: bias has shape {b.shape}, expected ({self.out_features},)")
+        self.weights = Tensor.from_numpy(w, dtype=dtype)
+        self.bias = Tensor.from_numpy(b, dtype=dtype)
+
+    @property
+    def params(self) -> list[Tensor]:
+        """``[weights [F, O], bias [O]]``."""
+        return [self.weights, self.bias]
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """``[..., F]`` -> ``[..., O]``.
+
+        Raises:
+            ValueError: if the last dim is not ``in_features``.
+        """
+        dims = Shape(input_shape).dims
+        if len(dims) < 2:
+            raise ValueError(f"{self}: input must be [batch, ..., {self.in_features}], got Shape{list(dims)}")
+        if dims[-1] != self.in_features:
+            raise ValueError(f"{self}: input has {dims[-1]} features, expected {self.in_features} "
+                             f"(input shape {Shape(dims)})")
+        return Shape(dims[:-1] + (self.out_features,))
+
+    def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
+        """``Y = X·W + b`` (overwrites Y)."""
+        x, y = self.check_io(in_tensors, out_tensors)
+        ops = backend.get(x.dtype)
+        ops.matmul(x.matrix(), self.weights.view(), y.matrix())
+        ops.add_bias(y.matrix(), self.bias.elements)
+
+    def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
+        """``δX = δY·Wᵀ`` (overwrites δX)."""
+        x, y = self.check_io(in_tensors, out_tensors)
+        backend.get(x.dtype).matmul(y.delta_matrix(), self.weights.view(), x.delta_matrix(),
+                                    trans_b=True)
+
+    def calculate_delta_weights(self, out_tensors: Sequence[Tensor],
+                                in_tensors: Sequence[Tensor]) -> None:
+        """``δW += Xᵀ·δY`` and ``δb += Σ_rows δY`` (accumulate)."""
+        x, y = self.check_io(in_tensors, out_tensors)
+        ops = backend.get(x.dtype)
+        dy = y.delta_matrix()
+        ops.matmul(x.matrix(), dy, self.weights.delta_view(), trans_a=True, beta=1.0)
+        ops.bias_grad(dy, self.bias.deltas)
+
+    def __repr__(self) -> str:
+        return f"FullyConnected({self.in_features}->{self.out_features})"

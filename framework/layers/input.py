@@ -1,0 +1,116 @@
+"""InputLayer: turns user data of any type into Tensors (the lecture's "incoming objects of type T")."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..shape import Shape
+from ..tensor import Tensor
+
+
+class InputLayer:
+    """Converts data (NumPy arrays, nested lists) and labels into Tensors.
+
+    It is not a :class:`Layer`: it has no input tensor, only user data.
+
+    Args:
+        sample_shape: the shape of one sample without the batch dim, e.g.
+            ``(784,)`` for vectors, ``(28, 28, 1)`` for images ``[H, W, C]``.
+        num_classes: number of classes, for turning integer labels into
+            one-hot targets (optional).
+        dtype: float32 (default) or float64.
+    """
+
+    def __init__(self, sample_shape: int | Iterable[int], num_classes: int | None = None,
+                 dtype: Any = np.float32) -> None:
+        self.sample_shape = Shape(sample_shape).dims
+        if num_classes is not None and (isinstance(num_classes, bool) or int(num_classes) != num_classes
+                                        or num_classes < 1):
+            raise ValueError(f"{self}: num_classes must be a positive integer, got {num_classes!r}")
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.dtype = np.dtype(dtype)
+
+    def batch_shape(self, batch_size: int) -> Shape:
+        """The tensor shape of a batch: ``[batch_size, *sample_shape]``."""
+        return Shape((batch_size,) + self.sample_shape)
+
+    def as_array(self, data: Any) -> np.ndarray:
+        """Check user data and return it as ``[N, *sample_shape]`` array of this layer's dtype.
+
+        A single sample (exactly ``sample_shape``) becomes a batch of one.
+
+        Raises:
+            ValueError: on a shape that does not fit, or NaN/inf values
+                (naming the first bad sample).
+        """
+        a = np.asarray(data, dtype=self.dtype)
+        if a.shape == self.sample_shape:
+            a = a[np.newaxis]
+        if a.ndim != len(self.sample_shape) + 1 or a.shape[1:] != self.sample_shape or a.shape[0] == 0:
+            raise ValueError(f"{self}: data has shape {a.shape}, expected (N, "
+                             f"{', '.join(map(str, self.sample_shape))}) with N >= 1")
+        if not np.all(np.isfinite(a)):
+            bad = np.argwhere(~np.isfinite(a))[0]
+            raise ValueError(f"{self}: data contains {a[tuple(bad)]} at index {tuple(bad)} "
+                             f"(sample {bad[0]}); NaN and inf are not allowed")
+        return a
+
+    def forward(self, data: Any, out: Tensor | None = None) -> Tensor:
+        """Turn data into a Tensor ``[N, *sample_shape]``.
+
+        Args:
+            data: array-like of shape ``[N, *sample_shape]`` (or one sample).
+            out: optional preallocated tensor of the right shape to fill,
+                so a network can reuse its buffers between batches.
+
+        Returns:
+            ``out`` (filled) or a new Tensor.
+        """
+        a = self.as_array(data)
+        if out is None or out.shape != a.shape or out.dtype != self.dtype:
+            return Tensor.from_numpy(a, dtype=self.dtype)
+        out.view()[...] = a
+        return out
+
+    def targets(self, labels: Any, prediction_shape: Shape | None = None) -> Tensor:
+        """Turn labels into a target Tensor.
+
+        Integer labels ``[N]`` (or ``[N, T]``) become one-hot vectors of
+        ``num_classes``; float arrays are taken as targets as they are.
+
+        Args:
+            labels: integer class labels or float targets.
+            prediction_shape: if given, the target must end up with this shape.
+
+        Returns:
+            A target Tensor.
+
+        Raises:
+            ValueError: labels out of range, non-integer class labels, NaN,
+                or a shape that does not match the prediction.
+        """
+        a = np.asarray(labels)
+        if a.dtype.kind in "iub":
+            if self.num_classes is None:
+                raise ValueError(f"{self}: got integer labels but num_classes is not set; "
+                                 f"pass num_classes=... or one-hot float targets")
+            if a.size and (a.min() < 0 or a.max() >= self.num_classes):
+                bad = a[(a < 0) | (a >= self.num_classes)].flat[0]
+                raise ValueError(f"{self}: label {bad} is out of range, expected 0..{self.num_classes - 1}")
+            t = Tensor(a.shape + (self.num_classes,), dtype=self.dtype)
+            # One-hot in column-major: the label of row r sits at column labels[r].
+            rows = a.reshape(-1, order="F")
+            t.matrix()[np.arange(rows.size), rows] = 1.0
+        else:
+            f = np.asarray(a, dtype=self.dtype)
+            if not np.all(np.isfinite(f)):
+                raise ValueError(f"{self}: targets contain NaN or inf")
+            t = Tensor.from_numpy(f, dtype=self.dtype)
+        if prediction_shape is not None and t.shape != Shape(prediction_shape):
+            raise ValueError(f"{self}: targets have {t.shape}, expected {Shape(prediction_shape)} "
+                             f"(the network's output)")
+        return t
+
+    def __repr__(self) -> str:
+        return f"InputLayer({', '.join(map(str, self.sample_shape))})"

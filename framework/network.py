@@ -1,0 +1,153 @@
+"""Network: an input layer, a chain of layers and a loss (the lecture's ``backprop``)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .layers.base import Layer
+from .layers.input import InputLayer
+from .losses.base import Loss
+from .shape import Shape
+from .tensor import Tensor
+
+_MAX_CACHED_BATCH_SHAPES = 4
+
+
+class Network:
+    """``input_layer -> layers[0] -> ... -> layers[-1] -> loss``.
+
+    The shapes are checked at construction: each layer's output shape must
+    fit the next layer's input. Intermediate tensors are allocated once per
+    batch shape and reused (the lecture's reason for ``forward`` filling
+    ``out_tensors`` instead of returning new ones).
+
+    Args:
+        input_layer: turns user data into the first tensor.
+        layers: the layers in order.
+        loss: the loss at the end.
+
+    Raises:
+        ValueError: if a layer does not accept its predecessor's output,
+            naming the layer, its position, expected and actual shape.
+    """
+
+    def __init__(self, input_layer: InputLayer, layers: Sequence[Layer], loss: Loss) -> None:
+        self.input_layer = input_layer
+        self.layers = list(layers)
+        self.loss = loss
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Network: layers[{i}] is {layer!r}, not a Layer")
+        self.shapes(1)  # fail now, not in the middle of training
+        self._cache: dict[tuple[int, ...], list[Tensor]] = {}
+
+    # -- structure -------------------------------------------------------------------
+    def shapes(self, batch_size: int) -> list[Shape]:
+        """Shapes of every tensor in the chain for a batch of ``batch_size``.
+
+        Returns:
+            ``[input shape, output of layers[0], ..., output of layers[-1]]``.
+
+        Raises:
+            ValueError: naming the first layer whose input does not fit.
+        """
+        shapes = [self.input_layer.batch_shape(batch_size)]
+        for i, layer in enumerate(self.layers):
+            try:
+                shapes.append(layer.output_shape(shapes[-1]))
+            except ValueError as e:
+                raise ValueError(f"layer {i} ({layer!r}) does not accept the output of "
+                                 f"{'the input layer' if i == 0 else repr(self.layers[i - 1])} "
+                                 f"({shapes[-1]}): {e}") from None
+        return shapes
+
+    @property
+    def params(self) -> list[Tensor]:
+        """Every parameter tensor of every layer, in order."""
+        return [p for layer in self.layers for p in layer.params]
+
+    def zero_deltas(self) -> None:
+        """Zero every parameter delta (the trainer does it once per step)."""
+        for p in self.params:
+            p.zero_deltas()
+
+    def _tensors(self, batch_shape: Shape) -> list[Tensor]:
+        key = batch_shape.dims
+        tensors = self._cache.get(key)
+        if tensors is None:
+            if len(self._cache) >= _MAX_CACHED_BATCH_SHAPES:
+                # A last, smaller batch or an evaluation pass adds shapes;
+                # bounding the cache bounds the memory.
+                self._cache.pop(next(iter(self._cache)))
+            dtype = self.input_layer.dtype
+            tensors = [Tensor(s, dtype=dtype) for s in self.shapes(batch_shape[0])]
+            self._cache[key] = tensors
+        return tensors
+
+    # -- the passes --------------------------------------------------------------------
+    def _forward(self, x: Any) -> list[Tensor]:
+        data = self.input_layer.as_array(x)
+        tensors = self._tensors(Shape(data.shape))
+        tensors[0].view()[...] = data
+        for i, layer in enumerate(self.layers):
+            layer.forward([tensors[i]], [tensors[i + 1]])
+        return tensors
+
+    def forward(self, x: Any) -> np.ndarray:
+        """Run the network on data and return its predictions.
+
+        Args:
+            x: ``[N, *sample_shape]`` data (or one sample).
+
+        Returns:
+            A new array ``[N, ..., C]``: the last layer's output, passed
+            through the loss's ``predict`` (probabilities for
+            :class:`SoftmaxCrossEntropy`).
+        """
+        out = self._forward(x)[-1]
+        return self.loss.predict(out.matrix()).reshape(out.shape.dims, order="F")
+
+    def predict(self, x: Any, batch_size: int = 1024) -> np.ndarray:
+        """:meth:`forward` in chunks of ``batch_size``, for data sets larger than memory likes."""
+        data = self.input_layer.as_array(x)
+        return np.concatenate([self.forward(data[i:i + batch_size])
+                               for i in range(0, data.shape[0], batch_size)])
+
+    def backprop(self, x: Any, targets: Any, input_deltas: bool = True) -> float:
+        """Forward, loss, and backward through every layer.
+
+        Fills the deltas of every tensor and *accumulates* into every
+        parameter delta (call :meth:`zero_deltas` first for a fresh gradient).
+
+        Args:
+            x: a batch of data.
+            targets: integer labels (one-hot via the input layer) or float
+                targets of the output's shape.
+            input_deltas: also compute the deltas of the input tensor (the
+                first layer's ``backward``). The trainer skips it: nothing
+                upstream needs it.
+
+        Returns:
+            The loss value.
+        """
+        tensors = self._forward(x)
+        target = targets if isinstance(targets, Tensor) else \
+            self.input_layer.targets(targets, tensors[-1].shape)
+        loss = self.loss.forward([tensors[-1]], target)
+        self.loss.backward([tensors[-1]], target)
+        for i in reversed(range(len(self.layers))):
+            layer = self.layers[i]
+            if i > 0 or input_deltas:
+                layer.backward([tensors[i + 1]], [tensors[i]])
+            layer.calculate_delta_weights([tensors[i + 1]], [tensors[i]])
+        self.output = tensors[-1]
+        return loss
+
+    def tensors(self, batch_size: int) -> list[Tensor]:
+        """The cached tensors of the last pass with this batch size (for inspection in exercises)."""
+        return self._tensors(self.input_layer.batch_shape(batch_size))
+
+    def __repr__(self) -> str:
+        chain = " -> ".join([repr(self.input_layer)] + [repr(l) for l in self.layers] + [repr(self.loss)])
+        return f"Network({chain})"
