@@ -48,7 +48,8 @@ def load_data(args: argparse.Namespace) -> tuple[np.ndarray, ...]:
     return x_train, y_train, x_test, y_test, 8
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None) -> dict:
+    """Parse ``argv``, train, evaluate; return ``{"history", "test_accuracy", "test_loss", "seconds"}``."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--epochs", type=int, default=20)
@@ -95,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"saved parameters to {args.save}")
     if args.plot:
         print(plot_history(history, Path(args.plot), title="MLP on digits"))
+    return {"history": history, "test_accuracy": test_acc, "test_loss": test_loss, "seconds": seconds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    run(argv)
     return 0
 
 

@@ -1,0 +1,106 @@
+"""The gradient checker catches wrong gradients and protocol violations, and says where."""
+import numpy as np
+import pytest
+
+from framework import FullyConnected, Sigmoid, Tensor, check_layer, compare, assert_close
+from framework.layers.base import Layer
+from framework.shape import Shape
+
+
+class Square(Layer):
+    """y = x², a student's layer with a correct backward."""
+
+    def output_shape(self, input_shape):
+        return Shape(input_shape)
+
+    def forward(self, in_tensors, out_tensors):
+        np.multiply(in_tensors[0].elements, in_tensors[0].elements, out=out_tensors[0].elements)
+
+    def backward(self, out_tensors, in_tensors):
+        x, y = in_tensors[0], out_tensors[0]
+        x.deltas[...] = 2 * x.elements * y.deltas
+
+
+class SquareWrongFactor(Square):
+    def backward(self, out_tensors, in_tensors):
+        x, y = in_tensors[0], out_tensors[0]
+        x.deltas[...] = x.elements * y.deltas  # forgot the 2
+
+
+class SquareAccumulatesInBackward(Square):
+    def backward(self, out_tensors, in_tensors):
+        x, y = in_tensors[0], out_tensors[0]
+        x.deltas[...] += 2 * x.elements * y.deltas  # must overwrite, not add
+
+
+class FCOverwritesWeightDeltas(FullyConnected):
+    def calculate_delta_weights(self, out_tensors, in_tensors):
+        x, y = in_tensors[0], out_tensors[0]
+        self.weights.delta_view()[...] = x.matrix().T @ y.delta_matrix()  # must be +=
+        self.bias.deltas[...] += y.delta_matrix().sum(axis=0)
+
+
+class FCWrongBiasOneElement(FullyConnected):
+    def calculate_delta_weights(self, out_tensors, in_tensors):
+        super().calculate_delta_weights(out_tensors, in_tensors)
+        self.bias.deltas[1] += 0.5
+
+
+def test_a_students_correct_layer_passes():
+    report = check_layer(Square(), (3, 2))
+    assert report.ok and report.quantities[0].checked == 6
+
+
+def test_wrong_factor_is_reported_with_index_and_values():
+    x = [[1.0, 2.0]]
+    report = check_layer(SquareWrongFactor(), (1, 2), inputs=x, raise_on_failure=False)
+    q = report.quantities[0]
+    assert not report.ok and q.bad == 2 and q.first_bad_index == (0, 0)
+    # analytic = x·r, numeric = 2x·r at x = 1: the numeric value is twice the analytic one
+    assert q.numeric == pytest.approx(2 * q.analytic, rel=1e-6)
+    with pytest.raises(AssertionError, match=r"first at index \(0, 0\)"):
+        check_layer(SquareWrongFactor(), (1, 2), inputs=x)
+
+
+def test_backward_that_accumulates_is_caught():
+    report = check_layer(SquareAccumulatesInBackward(), (2, 2), raise_on_failure=False)
+    assert not report.ok and report.quantities[0].bad == 4
+
+
+def test_delta_weights_that_overwrite_are_caught():
+    report = check_layer(FCOverwritesWeightDeltas(3, 2, seed=0), (2, 3), raise_on_failure=False)
+    by_name = {q.name: q for q in report.quantities}
+    assert not by_name["weights"].ok and "accumulate" in by_name["weights"].note
+    assert by_name["bias"].ok and by_name["input deltas"].ok
+
+
+def test_one_wrong_bias_element_is_located():
+    report = check_layer(FCWrongBiasOneElement(3, 2, seed=0), (2, 3), raise_on_failure=False)
+    bias = {q.name: q for q in report.quantities}["bias"]
+    assert bias.bad == 1 and bias.first_bad_index == (1,)
+    assert bias.analytic - bias.numeric == pytest.approx(0.5, abs=1e-6)
+
+
+def test_parameters_are_restored_after_the_check():
+    fc = FullyConnected(3, 2, seed=0)
+    before = fc.weights.elements.copy()
+    check_layer(fc, (2, 3))
+    assert fc.weights.dtype == np.float32 and fc.bias.dtype == np.float32
+    assert np.array_equal(fc.weights.elements, before)
+
+
+def test_compare_reports_shape_exact_close_and_worst_index():
+    assert compare([1.0, 2.0], np.array([1.0, 2.0])).exact
+    c = compare([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.5]], name="δW")
+    assert not c and not c.exact and c.worst_index == (1, 1) and c.max_abs_diff == pytest.approx(0.5)
+    assert "δW: DIFFERENT" in str(c) and "index (1, 1)" in str(c) and "expected 4" in str(c)
+    assert "shape differs" in str(compare([1.0, 2.0], [1.0, 2.0, 3.0]))
+    close = compare([1.0], [1.0 + 1e-7])
+    assert close and not close.exact
+    with pytest.raises(AssertionError, match="expected 1, got 2"):
+        assert_close([1.0], Tensor([1], [2.0]))
+
+
+def test_sigmoid_float32_inputs_to_checker_are_handled():
+    """A float32 layer is checked in float64: its own precision does not cause false alarms."""
+    assert check_layer(Sigmoid(), (4, 3), seed=5).ok

@@ -1,0 +1,46 @@
+"""save_network / load_network: round trip, mismatch errors, atomicity."""
+import numpy as np
+import pytest
+
+from framework import FullyConnected, InputLayer, Network, ReLU, SoftmaxCrossEntropy
+from framework.serialize import load_network, save_network
+
+
+def make(hidden=4, seed=0):
+    return Network(InputLayer(3, num_classes=2),
+                   [FullyConnected(3, hidden, seed=seed), ReLU(), FullyConnected(hidden, 2, seed=seed + 1)],
+                   SoftmaxCrossEntropy())
+
+
+def test_round_trip(tmp_path):
+    a, b = make(seed=0), make(seed=7)
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    assert not np.allclose(a.forward(x), b.forward(x))
+    save_network(tmp_path / "m.npz", a, extra={"epoch": 3})
+    assert load_network(tmp_path / "m.npz", b) == {"epoch": 3}
+    assert np.array_equal(a.forward(x), b.forward(x))
+
+
+def test_architecture_mismatch_names_the_parameter(tmp_path):
+    save_network(tmp_path / "m.npz", make(hidden=4))
+    with pytest.raises(ValueError, match=r"layer0.weights has shape \(3, 4\) in the file, expected \(3, 5\)"):
+        load_network(tmp_path / "m.npz", make(hidden=5))
+
+
+def test_not_a_network_file(tmp_path):
+    np.savez(tmp_path / "other.npz", a=np.zeros(3))
+    with pytest.raises(ValueError, match="not a network file"):
+        load_network(tmp_path / "other.npz", make())
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    save_network(path, make(seed=0))
+    old = path.read_bytes()
+    import framework.io as fio
+    monkeypatch.setattr(fio.np, "savez_compressed", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(fio.np, "savez", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        save_network(path, make(seed=9))
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
