@@ -189,13 +189,15 @@ class SGDTrainer:
         if not self.verbose:
             return None
         from .progress import ProgressBar
-        return ProgressBar(total, desc=f"epoch {epoch}/{self.epochs}",
-                           stream=self.stream or sys.stderr)
+        stream = self.stream or sys.stderr
+        if not (hasattr(stream, "isatty") and stream.isatty()):
+            return None  # in a log file the per-epoch summary line says it all
+        return ProgressBar(total, desc=f"epoch {epoch}/{self.epochs}", stream=stream)
 
     def _report(self, epoch: int, h: History) -> None:
         def pct(a: float) -> str:
             return "  n/a " if math.isnan(a) else f"{100 * a:5.1f}%"
-        line = (f"epoch {epoch:3d}/{self.epochs}  train loss {h.train_loss[-1]:.4f} "
+        line = (f"epoch {epoch}/{self.epochs}  train loss {h.train_loss[-1]:.4f} "
                 f"acc {pct(h.train_accuracy[-1])}")
         if h.val_loss:
             line += f"  val loss {h.val_loss[-1]:.4f} acc {pct(h.val_accuracy[-1])}"

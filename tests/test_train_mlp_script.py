@@ -21,7 +21,7 @@ def test_default_run_reaches_97_percent(capsys):
     h = result["history"]
     assert len(h.train_loss) == 20 and h.train_loss[-1] < h.train_loss[0]
     out = capsys.readouterr().out
-    assert "epoch  20/20" in out and "val loss" in out and "test accuracy" in out
+    assert "epoch 20/20" in out and "val loss" in out and "test accuracy" in out
 
 
 def test_save_load_and_plot(tmp_path, capsys):

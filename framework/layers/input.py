@@ -51,8 +51,8 @@ class InputLayer:
             raise ValueError(f"{self}: data has shape {a.shape}, expected (N, "
                              f"{', '.join(map(str, self.sample_shape))}) with N >= 1")
         if not np.all(np.isfinite(a)):
-            bad = np.argwhere(~np.isfinite(a))[0]
-            raise ValueError(f"{self}: data contains {a[tuple(bad)]} at index {tuple(bad)} "
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+            raise ValueError(f"{self}: data contains {a[bad]} at index {bad} "
                              f"(sample {bad[0]}); NaN and inf are not allowed")
         return a
 

@@ -19,8 +19,7 @@ class Flavor:
     """Base class: ``step(params, learning_rate)`` updates every parameter in place."""
 
     def __init__(self) -> None:
-        self.state: dict[int, dict[str, np.ndarray]] = {}
-        self.t = 0
+        self.state: dict[int, tuple[Tensor, dict[str, Any]]] = {}
 
     def step(self, params: list[Tensor], learning_rate: float) -> None:
         """Apply one update to every parameter from its ``deltas``.
@@ -29,20 +28,32 @@ class Flavor:
             params: parameter tensors whose deltas hold this step's gradient.
             learning_rate: η.
         """
-        self.t += 1
         for p in params:
-            self.update(p.elements, p.deltas, learning_rate, self._slots(p))
+            s = self._slots(p)
+            s["t"] = s.get("t", 0) + 1  # per parameter: a parameter added later starts at step 1
+            self.update(p.elements, p.deltas, learning_rate, s)
 
-    def _slots(self, p: Tensor) -> dict[str, np.ndarray]:
-        # Keyed by the tensor's identity: the same Tensor object is the same parameter.
-        return self.state.setdefault(id(p), {})
+    def _slots(self, p: Tensor) -> dict[str, Any]:
+        # Keyed by identity, and the entry holds the tensor itself: while the
+        # flavor lives, no other tensor can be given this id and inherit the state.
+        entry = self.state.get(id(p))
+        if entry is None or entry[0] is not p:
+            entry = self.state[id(p)] = (p, {})
+        return entry[1]
 
-    def update(self, theta: np.ndarray, g: np.ndarray, lr: float, s: dict[str, np.ndarray]) -> None:
-        """Update ``theta`` in place from gradient ``g``; ``s`` holds this parameter's state."""
+    def update(self, theta: np.ndarray, g: np.ndarray, lr: float, s: dict[str, Any]) -> None:
+        """Update ``theta`` in place from gradient ``g``.
+
+        Args:
+            theta: the parameter's elements, updated in place.
+            g: its gradient (the parameter's deltas).
+            lr: learning rate η.
+            s: this parameter's state; ``s["t"]`` is its step count, from 1.
+        """
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v}" for k, v in vars(self).items() if k not in ("state", "t"))
+        args = ", ".join(f"{k}={v}" for k, v in vars(self).items() if k != "state")
         return f"{type(self).__name__}({args})"
 
 
@@ -137,15 +148,15 @@ class Adam(Flavor):
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
     def update(self, theta: np.ndarray, g: np.ndarray, lr: float, s: dict[str, np.ndarray]) -> None:
-        """One Adam step with bias correction at step ``self.t``."""
+        """One Adam step with bias correction at this parameter's step count ``t``."""
         m = s.setdefault("m", np.zeros_like(theta))
         v = s.setdefault("v", np.zeros_like(theta))
         m *= self.beta1
         m += (1 - self.beta1) * g
         v *= self.beta2
         v += (1 - self.beta2) * g * g
-        m_hat = m / (1 - self.beta1 ** self.t)
-        v_hat = v / (1 - self.beta2 ** self.t)
+        m_hat = m / (1 - self.beta1 ** s["t"])
+        v_hat = v / (1 - self.beta2 ** s["t"])
         theta -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 

@@ -1,0 +1,63 @@
+"""The contract of layers/base.py, held against every layer of the framework.
+
+forward overwrites out elements, backward overwrites in deltas,
+calculate_delta_weights accumulates into parameter deltas.
+"""
+import numpy as np
+import pytest
+
+from framework import FullyConnected, ReLU, Sigmoid, Softmax, Tanh, Tensor
+
+LAYERS = [
+    (lambda: FullyConnected(5, 3, seed=0), (4, 5)),
+    (lambda: FullyConnected(5, 3, seed=0), (2, 3, 5)),
+    (Sigmoid, (4, 5)),
+    (ReLU, (4, 5)),
+    (Tanh, (4, 5)),
+    (Softmax, (4, 5)),
+]
+
+
+def _pass(layer, x, dy, junk):
+    xt = Tensor.from_numpy(x, dtype=np.float32)
+    yt = Tensor(layer.output_shape(xt.shape))
+    yt.elements[...] = junk
+    layer.forward([xt], [yt])
+    yt.delta_view()[...] = dy
+    xt.deltas[...] = junk
+    layer.backward([yt], [xt])
+    return yt.to_numpy(), xt.delta_view().copy()
+
+
+@pytest.mark.parametrize("make,shape", LAYERS)
+def test_forward_and_backward_overwrite(make, shape):
+    rng = np.random.default_rng(0)
+    layer = make()
+    x = rng.standard_normal(shape)
+    dy = rng.standard_normal(layer.output_shape(shape).dims)
+    y0, dx0 = _pass(layer, x, dy, junk=0.0)
+    y1, dx1 = _pass(layer, x, dy, junk=123.0)
+    assert np.array_equal(y0, y1), "forward must overwrite the output elements"
+    assert np.array_equal(dx0, dx1), "backward must overwrite the input deltas"
+    assert not np.allclose(dx0, 0.0)
+
+
+@pytest.mark.parametrize("make,shape", [item for item in LAYERS if item[0] not in (Sigmoid, ReLU, Tanh, Softmax)])
+def test_delta_weights_accumulate(make, shape):
+    rng = np.random.default_rng(1)
+    layer = make()
+    xt = Tensor.from_numpy(rng.standard_normal(shape), dtype=np.float32)
+    yt = Tensor(layer.output_shape(xt.shape))
+    layer.forward([xt], [yt])
+    yt.deltas[...] = rng.standard_normal(yt.size)
+    layer.zero_deltas()
+    layer.calculate_delta_weights([yt], [xt])
+    once = [p.deltas.copy() for p in layer.params]
+    layer.calculate_delta_weights([yt], [xt])
+    for p, g in zip(layer.params, once):
+        np.testing.assert_allclose(p.deltas, 2 * g, rtol=1e-6)
+
+
+def test_layers_without_parameters_have_none():
+    for layer in (Sigmoid(), ReLU(), Tanh(), Softmax()):
+        assert layer.params == []

@@ -1,0 +1,161 @@
+"""Tests for the backend seam: selecting numpy / c, the context manager and FRAMEWORK_BACKEND."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from framework import backend
+from framework.backend import numpy_backend
+
+REPO = Path(__file__).resolve().parents[1]
+HAS_C = "c" in backend.available()
+
+
+@pytest.fixture(autouse=True)
+def restore_backend():
+    previous = backend.get_backend()
+    yield
+    backend.set_backend(previous)
+
+
+def test_available_lists_numpy_first():
+    names = backend.available()
+    assert names[0] == "numpy"
+    assert set(names) <= {"numpy", "c"}
+
+
+def test_set_and_get_numpy():
+    backend.set_backend("numpy")
+    assert backend.get_backend() == "numpy"
+    assert backend.get(np.float32) is numpy_backend
+    assert backend.get(np.float32).name == "numpy"
+
+
+def test_unknown_backend_rejected_and_unchanged():
+    before = backend.get_backend()
+    with pytest.raises(ValueError) as e:
+        backend.set_backend("cuda")
+    assert "'cuda'" in str(e.value) and "numpy" in str(e.value)
+    assert backend.get_backend() == before
+
+
+def test_use_restores_previous_backend():
+    backend.set_backend("numpy")
+    other = "c" if HAS_C else "numpy"
+    with backend.use(other) as ctx:
+        assert backend.get_backend() == other
+        assert ctx.previous == "numpy"
+    assert backend.get_backend() == "numpy"
+
+
+def test_use_restores_on_exception():
+    backend.set_backend("numpy")
+    with pytest.raises(KeyError):
+        with backend.use("c" if HAS_C else "numpy"):
+            raise KeyError("boom")
+    assert backend.get_backend() == "numpy"
+
+
+def test_use_unknown_name_raises_and_keeps_backend():
+    backend.set_backend("numpy")
+    with pytest.raises(ValueError):
+        with backend.use("bogus"):
+            pass  # pragma: no cover
+    assert backend.get_backend() == "numpy"
+
+
+@pytest.mark.parametrize("name", ["numpy", "c"])
+def test_float64_always_numpy(name):
+    if name == "c" and not HAS_C:
+        pytest.skip("C kernel not built")
+    backend.set_backend(name)
+    assert backend.get(np.float64) is numpy_backend
+    assert backend.get(np.dtype("float64")).name == "numpy"
+
+
+@pytest.mark.skipif(not HAS_C, reason="C kernel not built")
+def test_c_backend_selected_for_float32():
+    backend.set_backend("c")
+    assert backend.get_backend() == "c"
+    ops = backend.get(np.float32)
+    assert ops.name == "c"
+    assert backend.get() is ops  # float32 is the default dtype
+    # the kernel computes the same product as NumPy: [[1, 2], [3, 4]] @ [[5, 6], [7, 8]]
+    # = [[1*5 + 2*7, 1*6 + 2*8], [3*5 + 4*7, 3*6 + 4*8]] = [[19, 22], [43, 50]]
+    a = np.asfortranarray([[1, 2], [3, 4]], dtype=np.float32)
+    b = np.asfortranarray([[5, 6], [7, 8]], dtype=np.float32)
+    out = np.zeros((2, 2), dtype=np.float32, order="F")
+    ops.matmul(a, b, out)
+    np.testing.assert_array_equal(out, [[19, 22], [43, 50]])
+
+
+@pytest.mark.skipif(HAS_C, reason="C kernel is built")
+def test_c_backend_unavailable_raises_runtime_error():
+    before = backend.get_backend()
+    with pytest.raises(RuntimeError, match="not built"):
+        backend.set_backend("c")
+    assert backend.get_backend() == before
+
+
+def test_c_backend_missing_simulated(monkeypatch):
+    # the "not built" branch, exercised even on a machine where the kernel is built
+    backend.set_backend("numpy")
+    monkeypatch.setattr(backend, "_c_module", lambda: None)
+    assert backend.available() == ["numpy"]
+    with pytest.raises(RuntimeError, match="C backend is not built"):
+        backend.set_backend("c")
+    assert backend.get_backend() == "numpy"
+    assert backend.get(np.float32) is numpy_backend
+
+
+# -- FRAMEWORK_BACKEND at import ------------------------------------------------------------
+
+def _run_python(code: str, value: str | None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("FRAMEWORK_BACKEND", None)
+    if value is not None:
+        env["FRAMEWORK_BACKEND"] = value
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_env_bogus_fails_naming_the_variable():
+    r = _run_python("import framework", "bogus")
+    assert r.returncode != 0
+    assert "FRAMEWORK_BACKEND" in r.stderr
+    assert "bogus" in r.stderr
+    assert "ValueError" in r.stderr
+
+
+def test_env_numpy_selects_numpy():
+    r = _run_python("import framework; print(framework.backend.get_backend())", "numpy")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "numpy"
+
+
+def test_env_is_case_and_space_insensitive():
+    r = _run_python("import framework; print(framework.backend.get_backend())", " NumPy ")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "numpy"
+
+
+def test_env_unset_selects_c_when_built():
+    r = _run_python("import framework; print(framework.backend.get_backend())", None)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ("c" if HAS_C else "numpy")
+
+
+def test_env_c():
+    r = _run_python("import framework; print(framework.backend.get_backend())", "c")
+    assert r.returncode == 0, r.stderr
+    if HAS_C:
+        assert r.stdout.strip() == "c"
+    else:
+        assert r.stdout.strip() == "numpy"
+        assert "FRAMEWORK_BACKEND=c" in r.stderr  # the RuntimeWarning explains the fallback
