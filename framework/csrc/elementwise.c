@@ -1,0 +1,154 @@
+/*
+ * elementwise.c -- bias and activation kernels for the framework's C backend.
+ *
+ * Loops over column-major matrices or flat buffers, written so that the
+ * compiler vectorises them (no calls, no branches in the loop bodies).
+ * Contracts in kernels.h, the reference semantics in
+ * framework/backend/numpy_backend.py.
+ *
+ * libm's expf and tanhf are scalar calls here (GCC only uses glibc's vector
+ * versions under -ffast-math, which would also break NaN handling), which
+ * made sigmoid 2x and tanh 25x slower than NumPy's SIMD loops. So exp and
+ * tanh are computed inline, with the Cephes single-precision polynomials
+ * (relative error about 1e-7, i.e. one or two float32 ulp).
+ */
+#include <math.h>
+#include <stddef.h>
+
+#include "kernels.h"
+
+/*
+ * exp_nonpos: exp(x) for x <= 0 (or NaN), branch-free so loops vectorise.
+ * exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln(2)/2, exp(r) by a
+ * degree-6 polynomial (Cephes expf). Below -87 the result, under FLT_MIN,
+ * is flushed to 0; NaN gives NaN.
+ */
+static inline float exp_nonpos(float x) {
+    float xc = x >= -87.0f ? x : -87.0f;        /* NaN becomes -87: finite below */
+    /* n = round(xc / ln2) in [-126, 0], by truncating a positive value
+     * (an int conversion vectorises, floorf does not with GCC 12) */
+    int ni = -(int)(0.5f - xc * 1.44269504088896341f);
+    float n = (float)ni;
+    /* r = xc - n*ln2, with ln2 split in two so n*ln2 is exact enough */
+    float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + 1.0f;
+    union { int i; float f; } scale; /* the float 2^n, built from its bits */
+    scale.i = (ni + 127) << 23;
+    float e = p * scale.f;
+    return x >= -87.0f ? e : (x < -87.0f ? 0.0f : x); /* flushed; NaN passes */
+}
+
+/*
+ * add_bias: y[r, o] += bias[o].
+ *   y    [R, O] column-major, y[r + R*o]  (accumulated into)
+ *   bias [O]                               (read)
+ */
+void add_bias(float *y, const float *bias, int R, int O) {
+    for (int o = 0; o < O; o++) {
+        float *yo = y + (size_t)R * o; /* seek to column o, y[0, o] */
+        float bo = bias[o];
+        for (int r = 0; r < R; r++) yo[r] += bo;
+    }
+}
+
+/*
+ * bias_grad: dbias[o] += sum_r dy[r, o].
+ *   dy    [R, O] column-major, dy[r + R*o]  (read)
+ *   dbias [O]                                (accumulated into)
+ * Each column is summed in double: R can be a large batch x positions, and
+ * a float running sum would lose digits the NumPy reference keeps.
+ */
+void bias_grad(const float *dy, float *dbias, int R, int O) {
+    for (int o = 0; o < O; o++) {
+        const float *dyo = dy + (size_t)R * o; /* seek to column o, dy[0, o] */
+        /* 8 independent partial sums: the compiler may not reorder one
+         * running sum, but it vectorises 8 of them */
+        double part[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+        int r = 0;
+        for (; r + 8 <= R; r += 8) {
+            for (int l = 0; l < 8; l++) part[l] += dyo[r + l];
+        }
+        double sum = 0.0;
+        for (; r < R; r++) sum += dyo[r];
+        for (int l = 0; l < 8; l++) sum += part[l];
+        dbias[o] += (float)sum;
+    }
+}
+
+/*
+ * sigmoid_forward: y[i] = 1 / (1 + exp(-x[i])).
+ *   x [n] (read), y [n] (overwritten)
+ * exp is only ever called on -|x| <= 0, so it lies in (0, 1] and cannot
+ * overflow: for x >= 0, 1/(1+e); for x < 0, e/(1+e) with e = exp(x).
+ */
+void sigmoid_forward(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) {
+        float xi = x[i];
+        float e = exp_nonpos(-fabsf(xi));
+        y[i] = (xi >= 0.0f ? 1.0f : e) / (1.0f + e);
+    }
+}
+
+/*
+ * sigmoid_backward: dx[i] = dy[i] * y[i] * (1 - y[i]).
+ *   y [n] forward output (read), dy [n] (read), dx [n] (overwritten)
+ */
+void sigmoid_backward(const float *y, const float *dy, float *dx, long n) {
+    for (long i = 0; i < n; i++) dx[i] = dy[i] * (y[i] * (1.0f - y[i]));
+}
+
+/*
+ * relu_forward: y[i] = max(x[i], 0).
+ *   x [n] (read), y [n] (overwritten)
+ */
+void relu_forward(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+/*
+ * relu_backward: dx[i] = x[i] > 0 ? dy[i] : 0 (the derivative at 0 is 0).
+ *   x [n] forward input (read), dy [n] (read), dx [n] (overwritten)
+ * Multiplying by the 0/1 mask, as the NumPy reference does, keeps NaN and
+ * -0.0 in dy behaving identically on both backends.
+ */
+void relu_backward(const float *x, const float *dy, float *dx, long n) {
+    for (long i = 0; i < n; i++) dx[i] = dy[i] * (x[i] > 0.0f ? 1.0f : 0.0f);
+}
+
+/*
+ * tanh_forward: y[i] = tanh(x[i]).
+ *   x [n] (read), y [n] (overwritten)
+ * Cephes tanhf: an odd polynomial for |x| <= 0.625, where 1 - exp(-2|x|)
+ * would cancel; (1 - e) / (1 + e) with e = exp(-2|x|) <= 0.29 above, which
+ * cannot overflow. The sign is copied back, so tanh(-0) = -0.
+ */
+void tanh_forward(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) {
+        float xi = x[i];
+        float ax = fabsf(xi);
+        float e = exp_nonpos(-2.0f * ax);
+        float large = (1.0f - e) / (1.0f + e);
+        float z = xi * xi;
+        float p = -5.70498872745e-3f;
+        p = p * z + 2.06390887954e-2f;
+        p = p * z - 5.37397155531e-2f;
+        p = p * z + 1.33314422036e-1f;
+        p = p * z - 3.33332819422e-1f;
+        float small = p * z * ax + ax;
+        y[i] = copysignf(ax > 0.625f ? large : small, xi);
+    }
+}
+
+/*
+ * tanh_backward: dx[i] = dy[i] * (1 - y[i]^2).
+ *   y [n] forward output (read), dy [n] (read), dx [n] (overwritten)
+ */
+void tanh_backward(const float *y, const float *dy, float *dx, long n) {
+    for (long i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+}

@@ -1,0 +1,658 @@
+/*
+ * gemm.c -- single-precision matrix multiply for the framework's C backend.
+ *
+ *   sgemm      the fast one: BLIS/GotoBLAS structure (packing, cache
+ *              blocking, a register-tiled micro-kernel, OpenMP threads)
+ *   sgemm_ref  the plain triple loop, kept beside it as its reference
+ *
+ * Both compute C = alpha * op(A) * op(B) + beta * C on column-major
+ * matrices; see kernels.h for the exact contract.
+ *
+ * How sgemm is organised (the five loops of BLIS, outermost first):
+ *
+ *   for jc in N step NC:            columns of C and op(B)
+ *     for pc in K step KC:          the shared depth
+ *       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-column micro-panels  (L3)
+ *       for ic in M step MC:        rows of C and op(A)
+ *         pack op(A)[ic:ic+MC, pc:pc+KC] into MR-row micro-panels   (L2)
+ *         for jr in NC step NR:     one micro-panel of B stays in L1...
+ *           for ir in MC step MR:   ...while micro-panels of A stream by
+ *             micro-kernel: C[ir:ir+MR, jr:jr+NR] += Apanel * Bpanel
+ *
+ * With several threads, each one runs these loops on its own slab of C
+ * (see sgemm at the bottom).
+ *
+ * A packed micro-panel of A holds, for each p in 0..KC, MR consecutive
+ * floats op(A)[ir+0..ir+MR, p]; a micro-panel of B holds, for each p, NR
+ * consecutive floats op(B)[p, jr+0..jr+NR]. So the micro-kernel reads both
+ * with unit stride, whatever the transposes and leading dimensions were.
+ * Panels at the right/bottom edge are padded with zeros to a full MR or NR,
+ * so the micro-kernel never branches on size; the only edge cost is that an
+ * edge tile is written through a small temporary.
+ */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
+#include "kernels.h"
+
+/* ------------------------------------------------------------------------
+ * Block sizes. MR x NR is the register tile; it is picked per instruction
+ * set so that the accumulators fill most of the vector register file:
+ *   AVX-512: 32 x 12 -> 24 zmm accumulators + 2 for A + 1 broadcast (of 32)
+ *   AVX2:    16 x 6  -> 12 ymm accumulators + 2 for A + 1 broadcast (of 16)
+ *   scalar:   8 x 4  -> left to the compiler
+ * KC: a KC x NR micro-panel of B sits in L1 (384*12*4 = 18 KB of 32 KB).
+ * MC: an MC x KC block of A sits in L2 (192*384*4 = 288 KB of 1 MB), leaving
+ *     room for B's micro-panel stream and C.
+ * NC: a KC x NC block of B sits in L3 (384*4080*4 = 6.3 MB of 32 MB).
+ * Tuned on a 2-core AMD EPYC (Zen 4, 32 KB L1d, 1 MB L2 per core); KC, MC
+ * and NC can be overridden with -DKC=... to tune elsewhere.
+ * ---------------------------------------------------------------------- */
+#if defined(__AVX512F__)
+#define MR 32
+#define NR 12
+#elif defined(__AVX2__) && defined(__FMA__)
+#define MR 16
+#define NR 6
+#else
+#define MR 8
+#define NR 4
+#endif
+
+#ifndef KC
+#define KC 384
+#endif
+#ifndef MC
+#define MC 192
+#endif
+#ifndef NC
+#define NC 4080
+#endif
+
+/* Products below this many flops (2*M*N*K) run on one thread: starting the
+ * OpenMP team and splitting the work would cost more than it saves. */
+#define GEMM_PARALLEL_MIN_FLOPS 2000000.0
+
+#define ALIGN 64
+
+static int gemm_threads = 0; /* 0: not set yet, use the OpenMP default */
+
+void gemm_set_num_threads(int n) {
+    if (n < 1) n = 1;
+    gemm_threads = n;
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+}
+
+int gemm_get_num_threads(void) {
+#ifdef _OPENMP
+    return gemm_threads > 0 ? gemm_threads : omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+int gemm_has_openmp(void) {
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int gemm_block_sizes(int *out) {
+    out[0] = MR;
+    out[1] = NR;
+    out[2] = MC;
+    out[3] = KC;
+    out[4] = NC;
+    return 5;
+}
+
+/* ------------------------------------------------------------------------
+ * sgemm_ref: the plain triple loop. The reference, not the fast path.
+ *   op(A) [M, K]: A[i + lda*p] (transa == 0) or A[p + lda*i] (transa != 0)
+ *   op(B) [K, N]: B[p + ldb*j] (transb == 0) or B[j + ldb*p] (transb != 0)
+ *   C     [M, N]: C[i + ldc*j], overwritten if beta == 0, else scaled by
+ *                 beta and accumulated into.
+ * ---------------------------------------------------------------------- */
+void sgemm_ref(int transa, int transb, int M, int N, int K,
+               float alpha, const float *a, int lda,
+               const float *b, int ldb,
+               float beta, float *c, int ldc) {
+    for (int j = 0; j < N; j++) {
+        for (int i = 0; i < M; i++) {
+            float sum = 0.0f;
+            for (int p = 0; p < K; p++) {
+                float av = transa ? a[p + (size_t)lda * i] : a[i + (size_t)lda * p];
+                float bv = transb ? b[j + (size_t)ldb * p] : b[p + (size_t)ldb * j];
+                sum += av * bv;
+            }
+            float *cij = c + i + (size_t)ldc * j; /* seek to C[i, j] */
+            *cij = beta == 0.0f ? alpha * sum : alpha * sum + beta * *cij;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Packing.
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Packing a transposed operand is a transpose; done one element at a time
+ * it costs as much as the whole product for the MLP's batch-64 shapes. These
+ * transpose 8 lines of 8 floats in registers:
+ *   src: 8 (or 4) lines, line r at src + r*lds, element c at src[c + lds*r]
+ *   dst: 8 lines, dst[r + ldd*c] = src[c + lds*r]  (overwritten)
+ */
+#if defined(__AVX__)
+static inline void transpose_8x8(const float *src, size_t lds, float *dst, size_t ldd) {
+    __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
+    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+    __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+    /* interleave pairs of lines, then pairs of pairs, then the halves */
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    _mm256_storeu_ps(dst + 0 * ldd, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(dst + 1 * ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+/* the same for 4 source lines: dst gets 8 lines of 4 floats */
+static inline void transpose_4x8(const float *src, size_t lds, float *dst, size_t ldd) {
+    __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
+    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)); /* cols 0 | 4 */
+    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)); /* cols 1 | 5 */
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)); /* cols 2 | 6 */
+    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)); /* cols 3 | 7 */
+    _mm_storeu_ps(dst + 0 * ldd, _mm256_castps256_ps128(u0));
+    _mm_storeu_ps(dst + 1 * ldd, _mm256_castps256_ps128(u1));
+    _mm_storeu_ps(dst + 2 * ldd, _mm256_castps256_ps128(u2));
+    _mm_storeu_ps(dst + 3 * ldd, _mm256_castps256_ps128(u3));
+    _mm_storeu_ps(dst + 4 * ldd, _mm256_extractf128_ps(u0, 1));
+    _mm_storeu_ps(dst + 5 * ldd, _mm256_extractf128_ps(u1, 1));
+    _mm_storeu_ps(dst + 6 * ldd, _mm256_extractf128_ps(u2, 1));
+    _mm_storeu_ps(dst + 7 * ldd, _mm256_extractf128_ps(u3, 1));
+}
+#endif
+
+/*
+ * pack_a: copy op(A)[i0:i0+mc, p0:p0+kc] into MR-row micro-panels.
+ *   out: ceil(mc/MR) panels, each [kc][MR]: panel r holds
+ *        op(A)[i0 + r*MR + i, p0 + p] at out[r*MR*kc + p*MR + i]
+ *        (overwritten; rows past mc are zero).
+ */
+static void pack_a(int transa, const float *a, int lda, int i0, int p0,
+                   int mc, int kc, float *out) {
+    for (int ir = 0; ir < mc; ir += MR) {
+        int mr = mc - ir < MR ? mc - ir : MR;
+        float *dst = out + (size_t)ir * kc; /* seek to micro-panel ir/MR */
+        if (!transa) {
+            /* seek to A[i0 + ir, p0]; a column of the panel is contiguous */
+            const float *src = a + (i0 + ir) + (size_t)lda * p0;
+            if (mr == MR) {
+                for (int p = 0; p < kc; p++) {
+                    memcpy(dst + p * MR, src + (size_t)lda * p, MR * sizeof(float));
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    memcpy(dst + p * MR, src + (size_t)lda * p, (size_t)mr * sizeof(float));
+                    memset(dst + p * MR + mr, 0, (size_t)(MR - mr) * sizeof(float));
+                }
+            }
+        } else {
+            /* A is [K, M]; op(A)[i, p] = A[p, i] at a[p + lda*i]: row i of
+             * the panel is contiguous in p, so packing is a transpose */
+            const float *src = a + p0 + (size_t)lda * (i0 + ir); /* seek to A[p0, i0+ir] */
+            int pb = 0;
+#if defined(__AVX__)
+            /* 8 p at a time: register transposes of 8 rows; the rest of
+             * an edge panel one by one, then zero padding */
+            for (; pb + 8 <= kc; pb += 8) {
+                int i = 0;
+                for (; i + 8 <= mr; i += 8) {
+                    /* seek to A[p0+pb, i0+ir+i] and packed [pb][i] */
+                    transpose_8x8(src + pb + (size_t)lda * i, lda, dst + pb * MR + i, MR);
+                }
+                for (; i < mr; i++) {
+                    for (int p = pb; p < pb + 8; p++) dst[p * MR + i] = src[p + (size_t)lda * i];
+                }
+                for (; i < MR; i++) {
+                    for (int p = pb; p < pb + 8; p++) dst[p * MR + i] = 0.0f;
+                }
+            }
+#endif
+            for (; pb < kc; pb++) {
+                int i = 0;
+                for (; i < mr; i++) dst[pb * MR + i] = src[pb + (size_t)lda * i];
+                for (; i < MR; i++) dst[pb * MR + i] = 0.0f;
+            }
+        }
+    }
+}
+
+/*
+ * pack_b: copy op(B)[p0:p0+kc, j0:j0+nc] into NR-column micro-panels.
+ *   out: ceil(nc/NR) panels, each [kc][NR]: panel r holds
+ *        op(B)[p0 + p, j0 + r*NR + j] at out[r*NR*kc + p*NR + j]
+ *        (overwritten; columns past nc are zero).
+ */
+static void pack_b(int transb, const float *b, int ldb, int p0, int j0,
+                   int nc, int kc, float *out) {
+    for (int jp = 0; jp * NR < nc; jp++) {
+        int jr = jp * NR;
+        int nr = nc - jr < NR ? nc - jr : NR;
+        float *dst = out + (size_t)jr * kc; /* seek to micro-panel jp */
+        if (!transb) {
+            /* B is [K, N]; op(B)[p, j] at b[p + ldb*j]: NR column streams */
+            const float *src = b + p0 + (size_t)ldb * (j0 + jr); /* seek to B[p0, j0+jr] */
+            int p = 0;
+#if defined(__AVX__)
+            /* 8 p at a time: register transposes of 8, then 4 columns;
+             * the rest of an edge panel one by one, then zero padding */
+            for (; p + 8 <= kc; p += 8) {
+                int j = 0;
+                for (; j + 8 <= nr; j += 8) {
+                    /* seek to B[p0+p, j0+jr+j] and packed [p][j] */
+                    transpose_8x8(src + p + (size_t)ldb * j, ldb, dst + p * NR + j, NR);
+                }
+                for (; j + 4 <= nr; j += 4) {
+                    transpose_4x8(src + p + (size_t)ldb * j, ldb, dst + p * NR + j, NR);
+                }
+                for (; j < nr; j++) {
+                    for (int q = p; q < p + 8; q++) dst[q * NR + j] = src[q + (size_t)ldb * j];
+                }
+                for (; j < NR; j++) {
+                    for (int q = p; q < p + 8; q++) dst[q * NR + j] = 0.0f;
+                }
+            }
+#endif
+            for (; p < kc; p++) {
+                int j = 0;
+                for (; j < nr; j++) dst[p * NR + j] = src[p + (size_t)ldb * j];
+                for (; j < NR; j++) dst[p * NR + j] = 0.0f;
+            }
+        } else {
+            /* B is [N, K]; op(B)[p, j] = B[j, p] at b[j + ldb*p]: rows of
+             * the panel are contiguous in memory */
+            const float *src = b + (j0 + jr) + (size_t)ldb * p0; /* seek to B[j0+jr, p0] */
+            for (int p = 0; p < kc; p++) {
+                const float *s = src + (size_t)ldb * p;
+                float *d = dst + p * NR;
+                int j = 0;
+                for (; j < nr; j++) d[j] = s[j];
+                for (; j < NR; j++) d[j] = 0.0f;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Micro-kernels: C[0:MR, 0:NR] = alpha * Apanel * Bpanel + beta * C.
+ *   pa  micro-panel of A, element (i, p) at pa[i + a_step*p]  (read):
+ *       packed (a_step == MR), or A itself read in place (a_step == lda)
+ *   pb  [kc][NR] packed micro-panel of B, pb[p*NR + j]  (read)
+ *   c   [MR, NR] tile of C, c[i + ldc*j]; overwritten when beta == 0
+ *       (never read then), else scaled by beta and accumulated into.
+ * ---------------------------------------------------------------------- */
+#if defined(__AVX512F__)
+
+static void micro_kernel(int kc, const float *restrict pa, size_t a_step,
+                         const float *restrict pb,
+                         float *restrict c, size_t ldc, float alpha, float beta) {
+    __m512 acc0[NR], acc1[NR]; /* rows 0..15 and 16..31 of column j */
+#pragma GCC unroll 12
+    for (int j = 0; j < NR; j++) {
+        acc0[j] = _mm512_setzero_ps();
+        acc1[j] = _mm512_setzero_ps();
+    }
+    /* warm the C tile while the product is being computed */
+#pragma GCC unroll 12
+    for (int j = 0; j < NR; j++) {
+        _mm_prefetch((const char *)(c + ldc * j), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + ldc * j + 31), _MM_HINT_T0);
+    }
+#pragma GCC unroll 4
+    for (int p = 0; p < kc; p++) {
+        __m512 a0 = _mm512_loadu_ps(pa);
+        __m512 a1 = _mm512_loadu_ps(pa + 16);
+        _mm_prefetch((const char *)(pa + 8 * a_step), _MM_HINT_T0);
+#pragma GCC unroll 12
+        for (int j = 0; j < NR; j++) {
+            __m512 bj = _mm512_set1_ps(pb[j]);
+            acc0[j] = _mm512_fmadd_ps(a0, bj, acc0[j]);
+            acc1[j] = _mm512_fmadd_ps(a1, bj, acc1[j]);
+        }
+        pa += a_step; /* seek to the next p of both panels */
+        pb += NR;
+    }
+    __m512 va = _mm512_set1_ps(alpha);
+    if (beta == 0.0f) {
+#pragma GCC unroll 12
+        for (int j = 0; j < NR; j++) {
+            float *cj = c + ldc * j; /* seek to C[0, j] */
+            _mm512_storeu_ps(cj, _mm512_mul_ps(va, acc0[j]));
+            _mm512_storeu_ps(cj + 16, _mm512_mul_ps(va, acc1[j]));
+        }
+    } else {
+        __m512 vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 12
+        for (int j = 0; j < NR; j++) {
+            float *cj = c + ldc * j; /* seek to C[0, j] */
+            _mm512_storeu_ps(cj, _mm512_fmadd_ps(va, acc0[j], _mm512_mul_ps(vb, _mm512_loadu_ps(cj))));
+            _mm512_storeu_ps(cj + 16, _mm512_fmadd_ps(va, acc1[j], _mm512_mul_ps(vb, _mm512_loadu_ps(cj + 16))));
+        }
+    }
+}
+
+#elif defined(__AVX2__) && defined(__FMA__)
+
+static void micro_kernel(int kc, const float *restrict pa, size_t a_step,
+                         const float *restrict pb,
+                         float *restrict c, size_t ldc, float alpha, float beta) {
+    __m256 acc0[NR], acc1[NR]; /* rows 0..7 and 8..15 of column j */
+#pragma GCC unroll 6
+    for (int j = 0; j < NR; j++) {
+        acc0[j] = _mm256_setzero_ps();
+        acc1[j] = _mm256_setzero_ps();
+    }
+#pragma GCC unroll 4
+    for (int p = 0; p < kc; p++) {
+        __m256 a0 = _mm256_loadu_ps(pa);
+        __m256 a1 = _mm256_loadu_ps(pa + 8);
+#pragma GCC unroll 6
+        for (int j = 0; j < NR; j++) {
+            __m256 bj = _mm256_broadcast_ss(pb + j);
+            acc0[j] = _mm256_fmadd_ps(a0, bj, acc0[j]);
+            acc1[j] = _mm256_fmadd_ps(a1, bj, acc1[j]);
+        }
+        pa += a_step; /* seek to the next p of both panels */
+        pb += NR;
+    }
+    __m256 va = _mm256_set1_ps(alpha);
+    __m256 vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 6
+    for (int j = 0; j < NR; j++) {
+        float *cj = c + ldc * j; /* seek to C[0, j] */
+        if (beta == 0.0f) {
+            _mm256_storeu_ps(cj, _mm256_mul_ps(va, acc0[j]));
+            _mm256_storeu_ps(cj + 8, _mm256_mul_ps(va, acc1[j]));
+        } else {
+            _mm256_storeu_ps(cj, _mm256_fmadd_ps(va, acc0[j], _mm256_mul_ps(vb, _mm256_loadu_ps(cj))));
+            _mm256_storeu_ps(cj + 8, _mm256_fmadd_ps(va, acc1[j], _mm256_mul_ps(vb, _mm256_loadu_ps(cj + 8))));
+        }
+    }
+}
+
+#else
+
+/* Portable fallback: plain C the compiler may vectorise. */
+static void micro_kernel(int kc, const float *restrict pa, size_t a_step,
+                         const float *restrict pb,
+                         float *restrict c, size_t ldc, float alpha, float beta) {
+    float acc[NR][MR];
+    memset(acc, 0, sizeof acc);
+    for (int p = 0; p < kc; p++) {
+        for (int j = 0; j < NR; j++) {
+            for (int i = 0; i < MR; i++) acc[j][i] += pa[i] * pb[j];
+        }
+        pa += a_step; /* seek to the next p of both panels */
+        pb += NR;
+    }
+    for (int j = 0; j < NR; j++) {
+        float *cj = c + ldc * j; /* seek to C[0, j] */
+        for (int i = 0; i < MR; i++) {
+            cj[i] = beta == 0.0f ? alpha * acc[j][i] : alpha * acc[j][i] + beta * cj[i];
+        }
+    }
+}
+
+#endif
+
+/*
+ * macro_kernel: C[0:mc, 0:nc] = alpha * Ablock * Bblock + beta * C for one
+ * block of A and one packed block of B.
+ *   pa  packed A block, ceil(mc/MR) micro-panels of [kc][MR]    (read)
+ *   ad  NULL, or the A block itself, op(A)[i, p] at ad[i + lda*p] (read):
+ *       then full MR-row panels are read in place and only a last partial
+ *       panel comes from pa (at its usual offset)
+ *   pb  packed B block, ceil(nc/NR) micro-panels of [kc][NR]    (read)
+ *   c   [mc, nc] sub-matrix of C, c[i + ldc*j]: overwritten if beta == 0,
+ *       else accumulated into.
+ */
+static void macro_kernel(int mc, int nc, int kc, const float *pa,
+                         const float *ad, size_t lda, const float *pb,
+                         float *c, size_t ldc, float alpha, float beta) {
+    float edge[MR * NR] __attribute__((aligned(ALIGN)));
+    for (int jr = 0; jr < nc; jr += NR) {
+        int nr = nc - jr < NR ? nc - jr : NR;
+        const float *pbj = pb + (size_t)jr * kc; /* seek to B micro-panel jr/NR */
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            /* seek to A micro-panel ir/MR: in place, or packed */
+            const float *pai = ad && mr == MR ? ad + ir : pa + (size_t)ir * kc;
+            size_t a_step = ad && mr == MR ? lda : MR;
+            float *cij = c + ir + ldc * jr; /* seek to C[ir, jr] */
+            if (mr == MR && nr == NR) {
+                micro_kernel(kc, pai, a_step, pbj, cij, ldc, alpha, beta);
+            } else {
+                /* edge tile: full-size product into a temporary, then copy
+                 * the mr x nr part that exists */
+                micro_kernel(kc, pai, a_step, pbj, edge, MR, 1.0f, 0.0f);
+                for (int j = 0; j < nr; j++) {
+                    float *cj = cij + ldc * j; /* seek to C[ir, jr + j] */
+                    const float *ej = edge + MR * j;
+                    if (beta == 0.0f) {
+                        for (int i = 0; i < mr; i++) cj[i] = alpha * ej[i];
+                    } else {
+                        for (int i = 0; i < mr; i++) cj[i] = alpha * ej[i] + beta * cj[i];
+                    }
+                }
+            }
+        }
+    }
+}
+
+static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+
+static void *aligned_buffer(size_t nfloats) {
+    size_t bytes = round_up(nfloats * sizeof(float), ALIGN);
+    return aligned_alloc(ALIGN, bytes > 0 ? bytes : ALIGN);
+}
+
+/*
+ * scale_c: C = beta * C, for when the product term vanishes (K == 0 or
+ * alpha == 0).
+ *   c [M, N], c[i + ldc*j]: overwritten with zeros when beta == 0 (never
+ *   read then), else scaled in place.
+ */
+static void scale_c(int M, int N, float beta, float *c, int ldc) {
+    for (int j = 0; j < N; j++) {
+        float *cj = c + (size_t)ldc * j; /* seek to C[0, j] */
+        if (beta == 0.0f) {
+            memset(cj, 0, (size_t)M * sizeof(float));
+        } else {
+            for (int i = 0; i < M; i++) cj[i] *= beta;
+        }
+    }
+}
+
+/*
+ * Packing buffers, one set per calling thread, kept between calls: a fresh
+ * malloc per call costs page faults that small products cannot amortise.
+ * Thread-local: each OpenMP thread packs into its own, and Python threads
+ * calling sgemm at once (cffi releases the GIL) never share one. Grown on
+ * demand, never shrunk (at most KC*NC + MC*KC floats, ~6.6 MB, per thread).
+ */
+static _Thread_local float *tl_buffer = NULL;
+static _Thread_local size_t tl_capacity = 0; /* in floats */
+
+static float *packing_buffer(size_t nfloats) {
+    if (nfloats > tl_capacity) {
+        free(tl_buffer);
+        tl_buffer = aligned_buffer(nfloats);
+        tl_capacity = tl_buffer ? nfloats : 0;
+    }
+    return tl_buffer;
+}
+
+/*
+ * gemm_serial: sgemm on the calling thread, with its own packing buffer.
+ *   op(A) [M, K], op(B) [K, N] (read); C [M, N], c[i + ldc*j],
+ *   overwritten when beta == 0, else scaled by beta and accumulated into.
+ * Requires M, N, K >= 1.
+ */
+static void gemm_serial(int transa, int transb, int M, int N, int K,
+                        float alpha, const float *a, int lda,
+                        const float *b, int ldb,
+                        float beta, float *c, size_t ldc) {
+    /* equal-depth K blocks (a multiple of 8), so K = KC + 1 does not end
+     * in a one-deep block whose C traffic costs as much as a full one */
+    int k_blocks = (K + KC - 1) / KC;
+    int kcb = (int)round_up((K + k_blocks - 1) / k_blocks, 8);
+    if (kcb > KC) kcb = KC;
+    int kc_max = K < kcb ? K : kcb;
+    int nc_max = N < NC ? N : NC;
+    int mc_max = M < MC ? M : MC;
+
+    /* one buffer: B's block first, then A's; the size of B's block is a
+     * multiple of 16 floats, so A's block stays 64-byte aligned */
+    size_t pb_size = round_up((size_t)kc_max * round_up(nc_max, NR), 16);
+    size_t pa_size = (size_t)kc_max * round_up(mc_max, MR);
+    float *pb = packing_buffer(pb_size + pa_size);
+    if (!pb) {
+        /* out of memory for the packed blocks: still give the right answer */
+        sgemm_ref(transa, transb, M, N, K, alpha, a, lda, b, ldb, beta, c, (int)ldc);
+        return;
+    }
+    float *pa = pb + pb_size; /* seek past B's block */
+
+    /* With a single micro-panel of B (N <= NR), every micro-panel of A is
+     * used exactly once: packing it would only add a copy. So an
+     * untransposed A (columns already contiguous) is then read in place. */
+    int in_place_a = !transa && N <= NR;
+
+    /* equal-sized MC blocks, rounded up to MR, so no block is a thin
+     * leftover */
+    int m_blocks = (M + MC - 1) / MC;
+    int mcb = (int)round_up((M + m_blocks - 1) / m_blocks, MR);
+
+    for (int jc = 0; jc < N; jc += NC) {
+        int nc = N - jc < NC ? N - jc : NC;
+        for (int pc = 0; pc < K; pc += kcb) {
+            int kc = K - pc < kcb ? K - pc : kcb;
+            float beta_k = pc == 0 ? beta : 1.0f; /* later blocks accumulate */
+            pack_b(transb, b, ldb, pc, jc, nc, kc, pb);
+            for (int ic = 0; ic < M; ic += mcb) {
+                int mc = M - ic < mcb ? M - ic : mcb;
+                const float *ad = NULL;
+                if (in_place_a) {
+                    /* pack only a last partial panel; full ones are read
+                     * in place from A[ic, pc] on */
+                    int full = mc / MR * MR;
+                    if (full < mc) {
+                        pack_a(transa, a, lda, ic + full, pc, mc - full, kc, pa + (size_t)full * kc);
+                    }
+                    ad = a + ic + (size_t)lda * pc; /* seek to A[ic, pc] */
+                } else {
+                    pack_a(transa, a, lda, ic, pc, mc, kc, pa);
+                }
+                macro_kernel(mc, nc, kc, pa, ad, (size_t)lda, pb,
+                             c + ic + ldc * jc, /* seek to C[ic, jc] */
+                             ldc, alpha, beta_k);
+            }
+        }
+    }
+}
+
+/*
+ * sgemm: see kernels.h for the contract.
+ *   op(A) [M, K], op(B) [K, N] (read); C [M, N], c[i + ldc*j],
+ *   overwritten when beta == 0, else scaled by beta and accumulated into.
+ *
+ * Threads: C is cut into one slab per thread, whole NR-panels of columns
+ * when M <= N, else whole MR-panels of rows, and each thread runs
+ * gemm_serial on its slab, packing into its own buffer (and its own L2).
+ * The slabs share no writes and need no barrier but the final join, which
+ * keeps a busy machine (a core taken by another process) from stalling
+ * every thread at every barrier. The price is that both threads pack the
+ * operand they share (A when splitting columns, B when splitting rows),
+ * which is the smaller one by the choice of the split.
+ */
+void sgemm(int transa, int transb, int M, int N, int K,
+           float alpha, const float *a, int lda,
+           const float *b, int ldb,
+           float beta, float *c, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) {
+        scale_c(M, N, beta, c, ldc);
+        return;
+    }
+
+#ifdef _OPENMP
+    int nt = 1;
+    int split_cols = M <= N; /* duplicate the packing of the smaller operand */
+    int panels = split_cols ? (N + NR - 1) / NR : (M + MR - 1) / MR;
+    if (2.0 * M * N * K >= GEMM_PARALLEL_MIN_FLOPS) {
+        nt = gemm_get_num_threads();
+        if (nt > panels) nt = panels; /* at least one panel each */
+    }
+    if (nt <= 1) {
+        gemm_serial(transa, transb, M, N, K, alpha, a, lda, b, ldb, beta, c, (size_t)ldc);
+        return;
+    }
+#pragma omp parallel num_threads(nt)
+    {
+        /* the team may be smaller than asked (nested or limited OpenMP):
+         * split over the team actually running */
+        int tid = omp_get_thread_num(), nth = omp_get_num_threads();
+        int p0 = (int)((long)panels * tid / nth);
+        int p1 = (int)((long)panels * (tid + 1) / nth);
+        if (split_cols) {
+            int n0 = p0 * NR, n1 = p1 * NR < N ? p1 * NR : N;
+            if (n1 > n0) {
+                /* seek to op(B)[0, n0] and C[0, n0] */
+                const float *bs = transb ? b + n0 : b + (size_t)ldb * n0;
+                gemm_serial(transa, transb, M, n1 - n0, K, alpha, a, lda, bs, ldb,
+                            beta, c + (size_t)ldc * n0, (size_t)ldc);
+            }
+        } else {
+            int m0 = p0 * MR, m1 = p1 * MR < M ? p1 * MR : M;
+            if (m1 > m0) {
+                /* seek to op(A)[m0, 0] and C[m0, 0] */
+                const float *as = transa ? a + (size_t)lda * m0 : a + m0;
+                gemm_serial(transa, transb, m1 - m0, N, K, alpha, as, lda, b, ldb,
+                            beta, c + m0, (size_t)ldc);
+            }
+        }
+    }
+#else
+    gemm_serial(transa, transb, M, N, K, alpha, a, lda, b, ldb, beta, c, (size_t)ldc);
+#endif
+}
