@@ -159,3 +159,20 @@ def test_env_c():
     else:
         assert r.stdout.strip() == "numpy"
         assert "FRAMEWORK_BACKEND=c" in r.stderr  # the RuntimeWarning explains the fallback
+
+
+def test_missing_kernel_warns_once_at_import_unless_numpy_is_chosen(tmp_path):
+    """Without the kernel and without FRAMEWORK_BACKEND, import says how to get it."""
+    code = ("import sys, warnings; sys.modules['framework._kernels'] = None\n"
+            "warnings.simplefilter('always')\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    import framework\n"
+            "print(framework.backend.get_backend(), len(w), w[0].message if w else '')\n")
+    env = {k: v for k, v in os.environ.items() if k != "FRAMEWORK_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.startswith("numpy 1 ") and "pip install -e ." in out
+    env["FRAMEWORK_BACKEND"] = "numpy"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.startswith("numpy 0")

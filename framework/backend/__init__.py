@@ -118,6 +118,16 @@ def _init_from_env() -> None:
     if not name:
         if _c_module() is not None:
             set_backend("c")
+        else:
+            # pip hides the build's own warning when the install succeeds, so
+            # say it here, once per process; FRAMEWORK_BACKEND=numpy silences it.
+            warnings.warn(
+                "framework: the C kernel is not built, running on the NumPy backend. "
+                "Install a C compiler and run `pip install -e .` (or `python build_ext.py`); "
+                "set FRAMEWORK_BACKEND=numpy to choose NumPy without this warning.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return
     if name not in _NAMES:
         raise ValueError(
