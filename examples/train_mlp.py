@@ -52,19 +52,22 @@ def run(argv: list[str] | None = None) -> dict:
     """Parse ``argv``, train, evaluate; return ``{"history", "test_accuracy", "test_loss", "seconds"}``."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--epochs", type=int, default=20, help="passes over the training data")
+    p.add_argument("--batch-size", type=int, default=64, help="samples per SGD step")
     p.add_argument("--lr", type=float, default=0.001, help="learning rate")
     p.add_argument("--flavor", default="adam", help="sgd, momentum, nesterov, adagrad, rmsprop, adam")
     p.add_argument("--hidden", type=int, nargs="+", default=[256, 128], help="hidden layer sizes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-augment", action="store_true", help="train without shifted copies")
     p.add_argument("--mnist", metavar="DIR", help="folder with the MNIST IDX files (.gz or plain)")
-    p.add_argument("--backend", choices=["numpy", "c"], help="default: c if built, else numpy")
+    p.add_argument("--backend", choices=["numpy", "c"], default=None,
+                   help="numpy or c (default: c when the kernel is built, else numpy)")
     p.add_argument("--save", metavar="FILE", help="save the trained parameters (.npz, atomic)")
     p.add_argument("--load", metavar="FILE", help="start from saved parameters")
     p.add_argument("--plot", metavar="PNG", help="save loss/accuracy curves (needs matplotlib)")
     args = p.parse_args(argv)
+    if args.save and not Path(args.save).resolve().parent.is_dir():
+        p.error(f"--save {args.save}: the folder {Path(args.save).resolve().parent} does not exist")
     if args.backend:
         backend.set_backend(args.backend)
 
@@ -100,8 +103,12 @@ def run(argv: list[str] | None = None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    run(argv)
+    """Command-line entry point: problems a user can fix are one line, not a traceback."""
+    try:
+        run(argv)
+    except (ValueError, TypeError, FileNotFoundError, FloatingPointError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -11,6 +11,7 @@ from .layers import (ElementwiseLayer, FullyConnected, InputLayer, Layer, ReLU, 
                      Softmax, Tanh)
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
 from .network import Network
+from .serialize import load_network, save_network
 from .shape import Shape
 from .tensor import Tensor
 from .trainer import History, SGDTrainer, evaluate
@@ -20,4 +21,4 @@ __version__ = "0.1.0"
 __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLayer",
            "FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Loss", "CrossEntropy",
            "MSE", "SoftmaxCrossEntropy", "Network", "SGDTrainer", "History", "evaluate",
-           "check_layer", "check_loss", "compare", "assert_close"]
+           "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]

@@ -32,13 +32,15 @@ class Comparison:
     def __str__(self) -> str:
         if self.expected_shape != self.actual_shape:
             return (f"{self.name}: shape differs: expected {self.expected_shape}, "
-                    f"got {self.actual_shape}")
+                    f"got {self.actual_shape} (the framework's arrays have the batch as dim 0)")
         verdict = "exact" if self.exact else ("close" if self.close else "DIFFERENT")
         s = (f"{self.name}: {verdict} (max abs diff {self.max_abs_diff:.3g}, "
              f"max rel diff {self.max_rel_diff:.3g}; atol {self.atol:g}, rtol {self.rtol:g})")
         if not self.exact and self.worst_index is not None:
             s += (f"; largest difference at index {self.worst_index}: expected "
                   f"{self.expected_value:.8g}, got {self.actual_value:.8g}")
+        if not self.close and self.max_abs_diff < 1e-2:
+            s += "; for values rounded by hand pass a larger atol, e.g. atol=1e-3"
         return s
 
 
@@ -63,6 +65,9 @@ def compare(expected: Any, actual: Any, name: str = "value", atol: float = 1e-6,
         exact / close / different, the largest difference and where.
     """
     e, a = _as_array(expected), _as_array(actual)
+    if e.shape != a.shape and e.size == a.size and np.squeeze(e).shape == np.squeeze(a).shape:
+        # [3] against a batch of one, [1, 3]: the same numbers, compare them.
+        e = e.reshape(a.shape)
     if e.shape != a.shape:
         return Comparison(name, e.shape, a.shape, False, False, float("inf"), float("inf"),
                           None, float("nan"), float("nan"), atol, rtol)
@@ -70,7 +75,7 @@ def compare(expected: Any, actual: Any, name: str = "value", atol: float = 1e-6,
         return Comparison(name, e.shape, a.shape, True, True, 0.0, 0.0, None,
                           float("nan"), float("nan"), atol, rtol)
     diff = np.abs(a.astype(np.float64) - e)
-    rel = diff / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
+    rel = diff / np.maximum(np.abs(e), atol)  # relative to atol near 0: no 1e300 for an expected 0
     worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), e.shape)
     close = bool(np.all(diff <= atol + rtol * np.abs(e)))
     return Comparison(name, e.shape, a.shape, bool(np.array_equal(e, a)), close,

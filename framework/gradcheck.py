@@ -9,10 +9,12 @@ output element matters, with a different weight), then compares
 * ``calculate_delta_weights``' parameter deltas with the same difference
   taken in each parameter element,
 
-for every element, in float64. It also checks the protocol: ``backward``
-must *overwrite* the input deltas (they are prefilled with junk) and
-``calculate_delta_weights`` must *accumulate* (parameter deltas are
-prefilled with known values that must still be there, added to).
+for every element, in float64. It also checks the protocol, separately from the math: ``backward`` must
+*overwrite* the input deltas (it runs on zeroed and on junk-filled deltas,
+which must give the same result) and ``calculate_delta_weights`` must
+*accumulate* (on prefilled deltas it must add exactly what it computes on
+zeroed ones). The math is judged on the zeroed runs, so a protocol slip is
+reported as a slip, not as a wrong derivative.
 
 Tolerances (documented defaults): an element is wrong when
 ``|analytic − numeric| > atol + rtol·max(|analytic|, |numeric|)`` with
@@ -165,32 +167,41 @@ def check_layer(layer: Layer, input_shape: Any, *, inputs: Any = None, seed: int
         report = GradCheckReport(repr(layer))
         loss()
         y.deltas[...] = r
-        x.deltas[...] = 1e3  # junk: backward must overwrite it
+        # Run backward on zeroed and on junk-filled input deltas: the results
+        # must agree (overwrite). Judge the math on the zeroed run, so a
+        # protocol slip is reported as that, not as a wrong derivative.
+        x.deltas[...] = 0.0
         layer.backward([y], [x])
         analytic_x = x.deltas.copy()
-        prefills = []
+        x.deltas[...] = 1e3
+        layer.backward([y], [x])
+        overwrites = np.allclose(x.deltas, analytic_x, atol=atol, rtol=rtol)
+        # Likewise calculate_delta_weights on zeroed and on prefilled
+        # parameter deltas: the second must be the prefill plus the first (+=).
         for p in layer.params:
-            pre = rng.standard_normal(p.size)
-            p.deltas[...] = pre  # known values: calculate_delta_weights must add to them
-            prefills.append(pre)
+            p.deltas[...] = 0.0
         layer.calculate_delta_weights([y], [x])
-        analytic_p = [p.deltas - pre for p, pre in zip(layer.params, prefills)]
+        analytic_p = [p.deltas.copy() for p in layer.params]
+        prefills = [rng.standard_normal(p.size) for p in layer.params]
+        for p, pre in zip(layer.params, prefills):
+            p.deltas[...] = pre
+        layer.calculate_delta_weights([y], [x])
+        accumulates = [np.allclose(p.deltas - pre, a, atol=atol, rtol=rtol)
+                       for p, pre, a in zip(layer.params, prefills, analytic_p)]
 
-        report.quantities.append(_numeric_check("input deltas", x.elements, analytic_x, shape.dims,
-                                                loss, eps, atol, rtol, kink_tol))
-        names = _param_names(layer)
-        for p, a, pname in zip(layer.params, analytic_p, names):
-            report.quantities.append(_numeric_check(pname, p.elements, a, p.shape.dims,
-                                                    loss, eps, atol, rtol, kink_tol))
-        # A second call must add the same gradient again, not replace it.
-        if layer.params:
-            before = [p.deltas.copy() for p in layer.params]
-            loss()
-            layer.calculate_delta_weights([y], [x])
-            for q, p, b, a in zip(report.quantities[1:], layer.params, before, analytic_p):
-                if not np.allclose(p.deltas - b, a, atol=atol, rtol=rtol):
-                    q.note = ("calculate_delta_weights must accumulate (+=) into the parameter "
-                              "deltas; a second call did not add the same gradient again")
+        q = _numeric_check("input deltas", x.elements, analytic_x, shape.dims,
+                           loss, eps, atol, rtol, kink_tol)
+        if not overwrites:
+            q.note = ("backward must overwrite (=) the input deltas, but its result changed with "
+                      "their previous contents (does it add to them?)")
+        report.quantities.append(q)
+        for p, a, pname, acc in zip(layer.params, analytic_p, _param_names(layer), accumulates):
+            q = _numeric_check(pname, p.elements, a, p.shape.dims, loss, eps, atol, rtol, kink_tol)
+            if not acc:
+                q.note = ("calculate_delta_weights must accumulate (+=) into the parameter deltas, "
+                          "but it replaced what was there (the values above are from a call on "
+                          "zeroed deltas)")
+            report.quantities.append(q)
     finally:
         for p, elements, deltas in saved:
             p.elements, p._deltas = elements, deltas

@@ -1,6 +1,7 @@
 """Network: an input layer, a chain of layers and a loss (the lecture's ``backprop``)."""
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -39,8 +40,32 @@ class Network:
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Network: layers[{i}] is {layer!r}, not a Layer")
+            for p in layer.params:
+                if p.dtype != input_layer.dtype:
+                    raise TypeError(f"Network: layer {i} ({layer!r}) has {p.dtype} parameters but the "
+                                    f"input layer makes {input_layer.dtype} tensors; give the "
+                                    f"InputLayer and every layer the same dtype")
+        if not isinstance(loss, Loss):
+            hint = f" (pass an instance: {loss.__name__}())" if isinstance(loss, type) else ""
+            raise TypeError(f"Network: loss is {loss!r}, not a Loss{hint}")
+        self._warn_about_softmax_pairing()
         self.shapes(1)  # fail now, not in the middle of training
         self._cache: dict[tuple[int, ...], list[Tensor]] = {}
+        self._last: list[Tensor] | None = None
+
+    def _warn_about_softmax_pairing(self) -> None:
+        # Both mistakes train without an error and quietly give wrong numbers.
+        from .layers.softmax import Softmax
+        from .losses import CrossEntropy, SoftmaxCrossEntropy
+        ends_in_softmax = bool(self.layers) and isinstance(self.layers[-1], Softmax)
+        if isinstance(self.loss, SoftmaxCrossEntropy) and ends_in_softmax:
+            warnings.warn("Network: the last layer is a Softmax and SoftmaxCrossEntropy applies "
+                          "softmax again; drop the Softmax layer or use CrossEntropy()",
+                          UserWarning, stacklevel=3)
+        if type(self.loss) is CrossEntropy and not ends_in_softmax:
+            warnings.warn("Network: CrossEntropy expects probabilities but the last layer is not a "
+                          "Softmax; add Softmax() or use SoftmaxCrossEntropy() on raw scores",
+                          UserWarning, stacklevel=3)
 
     # -- structure -------------------------------------------------------------------
     def shapes(self, batch_size: int) -> list[Shape]:
@@ -81,7 +106,14 @@ class Network:
                 # bounding the cache bounds the memory.
                 self._cache.pop(next(iter(self._cache)))
             dtype = self.input_layer.dtype
-            tensors = [Tensor(s, dtype=dtype) for s in self.shapes(batch_shape[0])]
+            shapes = self.shapes(batch_shape[0])
+            tensors = [Tensor(shapes[0], dtype=dtype)]
+            for layer, shape in zip(self.layers, shapes[1:]):
+                # A layer may offer a view of its input as its output
+                # (Flatten: no copy in either pass); otherwise a new tensor.
+                hook = getattr(layer, "output_tensor", None)
+                view = hook(tensors[-1]) if hook is not None else None
+                tensors.append(view if view is not None else Tensor(shape, dtype=dtype))
             self._cache[key] = tensors
         return tensors
 
@@ -92,6 +124,7 @@ class Network:
         tensors[0].view()[...] = data
         for i, layer in enumerate(self.layers):
             layer.forward([tensors[i]], [tensors[i + 1]])
+        self._last = tensors
         return tensors
 
     def forward(self, x: Any) -> np.ndarray:
@@ -144,9 +177,28 @@ class Network:
         self.output = tensors[-1]
         return loss
 
-    def tensors(self, batch_size: int) -> list[Tensor]:
-        """The cached tensors of the last pass with this batch size (for inspection in exercises)."""
-        return self._tensors(self.input_layer.batch_shape(batch_size))
+    def tensors(self, batch_size: int | None = None) -> list[Tensor]:
+        """The tensors of a pass, for inspecting elements and deltas in exercises.
+
+        Args:
+            batch_size: which cached pass; default the most recent one.
+
+        Returns:
+            ``[input, output of layers[0], ..., output of layers[-1]]``.
+
+        Raises:
+            ValueError: if no pass has run (with that batch size).
+        """
+        if batch_size is None:
+            if self._last is None:
+                raise ValueError("Network.tensors: no forward or backprop has run yet")
+            return self._last
+        key = self.input_layer.batch_shape(batch_size).dims
+        if key not in self._cache:
+            ran = sorted(k[0] for k in self._cache)
+            raise ValueError(f"Network.tensors: no pass has run with batch size {batch_size} "
+                             f"(cached batch sizes: {ran})")
+        return self._cache[key]
 
     def __repr__(self) -> str:
         chain = " -> ".join([repr(self.input_layer)] + [repr(l) for l in self.layers] + [repr(self.loss)])

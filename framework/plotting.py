@@ -32,7 +32,9 @@ def plot_history(history: History, path: Path, title: str = "") -> str:
         ax_acc.plot(epochs, [100 * a for a in history.val_accuracy], label="validation")
     ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    from matplotlib.ticker import MaxNLocator
     for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.legend()
         ax.grid(alpha=0.3)
     if title:

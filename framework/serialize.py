@@ -42,12 +42,14 @@ def save_network(path: str | os.PathLike, network: Network, extra: dict[str, Any
     save_arrays(path, arrays, meta)
 
 
-def load_network(path: str | os.PathLike, network: Network) -> dict[str, Any]:
+def load_network(path: str | os.PathLike, network: Network, strict: bool = True) -> dict[str, Any]:
     """Load parameters saved by :func:`save_network` into ``network`` (same architecture).
 
     Args:
         path: a file written by :func:`save_network`.
         network: a network built the same way; its parameters are overwritten.
+        strict: also require the same architecture (layer types, activations,
+            loss), not only parameters of the same shapes.
 
     Returns:
         The ``extra`` metadata that was saved.
@@ -59,6 +61,11 @@ def load_network(path: str | os.PathLike, network: Network) -> dict[str, Any]:
     arrays, meta = load_arrays(path)
     if meta.get("format") != "framework-network-v1":
         raise ValueError(f"{path}: not a network file written by save_network")
+    saved = meta.get("architecture")
+    if strict and saved != repr(network):
+        raise ValueError(f"{path}: saved for another architecture:\n  saved: {saved}\n  "
+                         f"this:  {network!r}\n(pass strict=False to load parameters of matching "
+                         f"shapes anyway)")
     named = _named_params(network)
     missing = sorted(set(named) - set(arrays))
     unexpected = sorted(set(arrays) - set(named))
@@ -68,7 +75,7 @@ def load_network(path: str | os.PathLike, network: Network) -> dict[str, Any]:
     for k, p in named.items():
         if arrays[k].shape != p.shape.dims:
             raise ValueError(f"{path}: {k} has shape {arrays[k].shape} in the file, "
-                             f"expected {p.shape.dims}")
+                             f"expected {p.shape.dims} (saved architecture: {saved})")
     for k, p in named.items():
         p.view()[...] = arrays[k]
     return meta.get("extra", {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
@@ -147,11 +148,12 @@ class SGDTrainer:
         network.input_layer.targets(labels)  # validate every label once, not per step
         history = History()
         params = network.params
+        warned_saturation = False
         n = data.shape[0]
         for epoch in range(1, self.epochs + 1):
             start = time.perf_counter()
             order = rng.permutation(n) if self.shuffle else np.arange(n)
-            total_loss, correct, rows = 0.0, 0, 0
+            total_loss, correct, rows, saturated = 0.0, 0, 0, 0
             bar = self._progress(n, epoch)
             for step, i in enumerate(range(0, n, self.batch_size), start=1):
                 idx = order[i:i + self.batch_size]
@@ -163,6 +165,7 @@ class SGDTrainer:
                         f"loss became {loss} at epoch {epoch}, step {step}: training diverged. "
                         f"Try a smaller learning rate (now {self.learning_rate}) or check the data.")
                 self.flavor.step(params, self.learning_rate)
+                saturated += getattr(network.loss, "saturated", 0)
                 total_loss += loss * len(idx)
                 classes = _class_rows(yb)
                 correct += _correct(network, classes)
@@ -171,6 +174,13 @@ class SGDTrainer:
                     bar.update(len(idx), loss=f"{total_loss / (i + len(idx)):.4f}")
             if bar is not None:
                 bar.close()
+            if saturated and not warned_saturation:
+                warned_saturation = True
+                warnings.warn(
+                    f"epoch {epoch}: the predicted probability of the true class fell below "
+                    f"{getattr(network.loss, 'eps', 0):g} {saturated} times, where the loss is "
+                    f"clamped: training has likely diverged. Try a smaller learning rate "
+                    f"(now {self.learning_rate}).", RuntimeWarning, stacklevel=2)
             history.train_loss.append(total_loss / n)
             history.train_accuracy.append(correct / rows if _class_rows(labels[:1]) is not None
                                           else math.nan)

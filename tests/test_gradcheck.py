@@ -64,13 +64,17 @@ def test_wrong_factor_is_reported_with_index_and_values():
 
 def test_backward_that_accumulates_is_caught():
     report = check_layer(SquareAccumulatesInBackward(), (2, 2), raise_on_failure=False)
-    assert not report.ok and report.quantities[0].bad == 4
+    q = report.quantities[0]
+    # the derivative itself is right: only the protocol is reported, not 4 wrong elements
+    assert not report.ok and q.bad == 0 and "must overwrite" in q.note
+    assert "must overwrite" in str(report)
 
 
 def test_delta_weights_that_overwrite_are_caught():
     report = check_layer(FCOverwritesWeightDeltas(3, 2, seed=0), (2, 3), raise_on_failure=False)
     by_name = {q.name: q for q in report.quantities}
     assert not by_name["weights"].ok and "accumulate" in by_name["weights"].note
+    assert by_name["weights"].bad == 0  # its gradient math is right; only the += is missing
     assert by_name["bias"].ok and by_name["input deltas"].ok
 
 
@@ -104,3 +108,12 @@ def test_compare_reports_shape_exact_close_and_worst_index():
 def test_sigmoid_float32_inputs_to_checker_are_handled():
     """A float32 layer is checked in float64: its own precision does not cause false alarms."""
     assert check_layer(Sigmoid(), (4, 3), seed=5).ok
+
+
+def test_compare_accepts_a_single_sample_without_the_batch_dim_and_hints_at_atol():
+    c = compare([1.0, 0.0, 2.0], [[1.0, 0.0, 2.00004]])
+    assert not c and c.max_rel_diff == pytest.approx(2e-5, rel=1e-3)
+    assert "atol=1e-3" in str(c)
+    assert compare([1.0, 0.0, 2.0], [[1.0, 0.0, 2.00004]], atol=1e-3)
+    # expected 0: the relative difference is taken against atol, not 1e-308
+    assert compare([0.0], [1e-3]).max_rel_diff == pytest.approx(1e3)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from framework.layers.input import InputLayer
+from framework.shape import Shape
 from framework.tensor import Tensor
 
 
@@ -162,3 +163,18 @@ def test_sequence_labels_one_hot():
     assert t[0, 1, 0] == 0.0 and t[1, 0, 3] == 0.0
     # matrix row n + N*t carries label[n, t]: row 1 + 2*1 = 3 -> labels[1, 1] = 2
     assert t.matrix()[3].tolist() == [0, 0, 1, 0]
+
+
+def test_label_column_is_accepted_and_float_labels_get_a_hint():
+    layer = InputLayer(2, num_classes=3)
+    t = layer.targets(np.array([[0], [2]]), Shape([2, 3]))
+    assert t.to_numpy().tolist() == [[1, 0, 0], [0, 0, 1]]
+    with pytest.raises(ValueError, match=r"pass integer class labels \(labels.astype\(int\)\)"):
+        layer.targets(np.array([0.0, 2.0]), Shape([2, 3]))
+
+
+def test_bad_sample_shape_and_non_numeric_data_name_the_input_layer():
+    with pytest.raises(ValueError, match="InputLayer: Shape dim 0 must be a positive integer"):
+        InputLayer(0)
+    with pytest.raises(ValueError, match=r"InputLayer\(2\): data must be numbers"):
+        InputLayer(2).as_array([["a", "b"]])

@@ -242,3 +242,39 @@ def test_predict_softmax_probabilities_in_chunks():
     x = np.array([[1.0, 1.0], [0.0, 2.0], [-1.0, 0.5]])
     np.testing.assert_allclose(net.predict(x, batch_size=2), net.forward(x), rtol=1e-6)
     np.testing.assert_allclose(net.predict(x, batch_size=2).sum(axis=1), 1.0, rtol=1e-6)
+
+
+# -- mistakes a student makes, caught at construction -----------------------------------
+
+def test_mixed_dtypes_are_refused_naming_the_layer():
+    from framework import FullyConnected, InputLayer, Network, SoftmaxCrossEntropy
+    with pytest.raises(TypeError, match=r"layer 0 \(FullyConnected\(2->3\)\) has float64 parameters "
+                                        r"but the input layer makes float32"):
+        Network(InputLayer(2), [FullyConnected(2, 3, dtype=np.float64)], SoftmaxCrossEntropy())
+
+
+def test_loss_class_instead_of_instance():
+    from framework import CrossEntropy, FullyConnected, InputLayer, Network
+    with pytest.raises(TypeError, match=r"pass an instance: CrossEntropy\(\)"):
+        Network(InputLayer(2), [FullyConnected(2, 3)], CrossEntropy)
+
+
+def test_softmax_pairing_mistakes_warn():
+    from framework import (CrossEntropy, FullyConnected, InputLayer, Network, Softmax,
+                           SoftmaxCrossEntropy)
+    with pytest.warns(UserWarning, match="applies softmax again"):
+        Network(InputLayer(2), [FullyConnected(2, 3), Softmax()], SoftmaxCrossEntropy())
+    with pytest.warns(UserWarning, match="expects probabilities"):
+        Network(InputLayer(2), [FullyConnected(2, 3)], CrossEntropy())
+
+
+def test_tensors_of_the_last_pass_and_unknown_batch_sizes():
+    from framework import FullyConnected, InputLayer, Network, SoftmaxCrossEntropy
+    net = Network(InputLayer(2, num_classes=3), [FullyConnected(2, 3, seed=0)], SoftmaxCrossEntropy())
+    with pytest.raises(ValueError, match="no forward or backprop has run yet"):
+        net.tensors()
+    net.backprop([[1.0, 2.0]], [2])
+    assert net.tensors() is net.tensors(1)
+    assert net.tensors()[0][0, 1] == 2.0
+    with pytest.raises(ValueError, match=r"no pass has run with batch size 7 \(cached batch sizes: \[1\]\)"):
+        net.tensors(7)

@@ -23,8 +23,29 @@ def test_round_trip(tmp_path):
 
 def test_architecture_mismatch_names_the_parameter(tmp_path):
     save_network(tmp_path / "m.npz", make(hidden=4))
-    with pytest.raises(ValueError, match=r"layer0.weights has shape \(3, 4\) in the file, expected \(3, 5\)"):
+    with pytest.raises(ValueError, match=r"saved for another architecture"):
         load_network(tmp_path / "m.npz", make(hidden=5))
+    with pytest.raises(ValueError, match=r"layer0.weights has shape \(3, 4\) in the file, expected \(3, 5\)"):
+        load_network(tmp_path / "m.npz", make(hidden=5), strict=False)
+
+
+def test_same_shapes_but_other_activation_is_refused_unless_not_strict(tmp_path):
+    from framework import Sigmoid
+    other = Network(InputLayer(3, num_classes=2),
+                    [FullyConnected(3, 4, seed=0), Sigmoid(), FullyConnected(4, 2, seed=1)],
+                    SoftmaxCrossEntropy())
+    save_network(tmp_path / "m.npz", make())
+    with pytest.raises(ValueError, match=r"saved: .*ReLU.*\n  this:  .*Sigmoid"):
+        load_network(tmp_path / "m.npz", other)
+    load_network(tmp_path / "m.npz", other, strict=False)
+    assert np.array_equal(other.layers[0].weights.elements, make().layers[0].weights.elements)
+
+
+def test_a_file_that_is_not_an_archive(tmp_path):
+    (tmp_path / "curves.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(20))
+    with pytest.raises(ValueError, match="does not start like one") as info:
+        load_network(tmp_path / "curves.png", make())
+    assert "allow_pickle" not in str(info.value)
 
 
 def test_not_a_network_file(tmp_path):

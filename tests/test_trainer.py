@@ -322,3 +322,15 @@ def test_evaluate_regression_targets_give_nan_accuracy():
     loss, acc = evaluate(net, [[1.0, 2.0], [0.0, -1.0]], np.array([[2.0], [1.0]]))
     assert loss == pytest.approx(1.25, rel=1e-6)
     assert np.isnan(acc)
+
+
+def test_diverged_cross_entropy_warns_even_though_the_loss_stays_finite():
+    from framework import CrossEntropy, FullyConnected, InputLayer, Network, Sigmoid, Softmax
+    net = Network(InputLayer(2, num_classes=2),
+                  [FullyConnected(2, 3, seed=0), Sigmoid(), FullyConnected(3, 2, seed=1), Softmax()],
+                  CrossEntropy())
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 2))
+    y = (x[:, 0] > 0).astype(int)
+    with pytest.warns(RuntimeWarning, match=r"training has likely diverged. Try a smaller learning rate \(now 1000000.0\)"):
+        SGDTrainer(learning_rate=1e6, batch_size=8, epochs=3, flavor="sgd").optimize(net, x, y)

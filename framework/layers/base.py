@@ -78,7 +78,8 @@ class Layer:
             ValueError: naming the layer, expected and actual shape, when the
                 input does not fit.
         """
-        raise NotImplementedError(f"{type(self).__name__}.output_shape")
+        raise NotImplementedError(f"{type(self).__name__} must implement output_shape(input_shape), "
+                                  f"returning the output's Shape (batch dim included)")
 
     # -- helpers shared by every layer -------------------------------------------
     def check_io(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
@@ -98,6 +99,10 @@ class Layer:
                              f"for input {x.shape}")
         if x.dtype != y.dtype:
             raise TypeError(f"{self}: input is {x.dtype} but output is {y.dtype}")
+        for p in self.params:
+            if p.dtype != x.dtype:
+                raise TypeError(f"{self}: input is {x.dtype} but the parameters are {p.dtype}; "
+                                f"build the InputLayer and every layer with the same dtype")
         return x, y
 
     def astype_(self, dtype: np.dtype | type) -> None:

@@ -24,7 +24,10 @@ class InputLayer:
 
     def __init__(self, sample_shape: int | Iterable[int], num_classes: int | None = None,
                  dtype: Any = np.float32) -> None:
-        self.sample_shape = Shape(sample_shape).dims
+        try:
+            self.sample_shape = Shape(sample_shape).dims
+        except ValueError as e:
+            raise ValueError(f"InputLayer: {e}") from None
         if num_classes is not None and (isinstance(num_classes, bool) or int(num_classes) != num_classes
                                         or num_classes < 1):
             raise ValueError(f"{self}: num_classes must be a positive integer, got {num_classes!r}")
@@ -44,7 +47,11 @@ class InputLayer:
             ValueError: on a shape that does not fit, or NaN/inf values
                 (naming the first bad sample).
         """
-        a = np.asarray(data, dtype=self.dtype)
+        try:
+            a = np.asarray(data, dtype=self.dtype)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{self}: data must be numbers of shape (N, "
+                             f"{', '.join(map(str, self.sample_shape))}): {e}") from None
         if a.shape == self.sample_shape:
             a = a[np.newaxis]
         if a.ndim != len(self.sample_shape) + 1 or a.shape[1:] != self.sample_shape or a.shape[0] == 0:
@@ -91,6 +98,9 @@ class InputLayer:
                 or a shape that does not match the prediction.
         """
         a = np.asarray(labels)
+        if prediction_shape is not None and a.dtype.kind in "iu" and a.ndim == len(prediction_shape) \
+                and a.shape[-1] == 1 and a.shape[:-1] == tuple(prediction_shape)[:-1]:
+            a = a[..., 0]  # a column of labels, [N, 1], is as good as [N]
         if a.dtype.kind in "iub":
             if self.num_classes is None:
                 raise ValueError(f"{self}: got integer labels but num_classes is not set; "
@@ -108,8 +118,12 @@ class InputLayer:
                 raise ValueError(f"{self}: targets contain NaN or inf")
             t = Tensor.from_numpy(f, dtype=self.dtype)
         if prediction_shape is not None and t.shape != Shape(prediction_shape):
+            hint = ""
+            if a.dtype.kind == "f" and a.shape == tuple(prediction_shape)[:-1]:
+                hint = ("; float labels are taken as targets as they are: pass integer class "
+                        "labels (labels.astype(int)) to get one-hot targets")
             raise ValueError(f"{self}: targets have {t.shape}, expected {Shape(prediction_shape)} "
-                             f"(the network's output)")
+                             f"(the network's output){hint}")
         return t
 
     def __repr__(self) -> str:

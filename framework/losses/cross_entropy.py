@@ -26,10 +26,25 @@ class CrossEntropy(Loss):
 
     def __init__(self, eps: float = 1e-12) -> None:
         self.eps = eps
+        self.saturated = 0
 
     def forward(self, in_tensors: Sequence[Tensor], target: Tensor) -> float:
-        """``L = -(1/R) Σ t·log x``."""
+        """``L = -(1/R) Σ t·log x``.
+
+        Sets ``self.saturated`` to the number of target entries whose
+        probability was below ``eps`` (clamped): a sign of divergence that
+        the trainer reports, since the clamped loss itself stays finite.
+
+        Raises:
+            ValueError: if an input is not a probability (below 0 or above 1).
+        """
         x, rows = self.check_input(in_tensors, target)
+        lo, hi = float(x.elements.min()), float(x.elements.max())
+        if lo < 0.0 or hi > 1.0 + 1e-6:
+            raise ValueError(f"{self}: inputs must be probabilities in [0, 1], got values in "
+                             f"[{lo:.4g}, {hi:.4g}]; put a Softmax layer before it, or use "
+                             f"SoftmaxCrossEntropy on raw scores")
+        self.saturated = int(np.count_nonzero((x.elements < self.eps) & (target.elements > 0)))
         p = np.maximum(x.elements, self.eps)
         return float(-np.dot(target.elements, np.log(p)) / rows)
 

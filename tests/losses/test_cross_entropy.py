@@ -46,3 +46,18 @@ def test_gradient_check():
 def test_target_shape_mismatch():
     with pytest.raises(ValueError, match=r"target has Shape\[2, 3\], expected Shape\[2, 2\]"):
         CrossEntropy().forward([Tensor((2, 2))], Tensor((2, 3)))
+
+
+def test_inputs_that_are_not_probabilities_are_refused():
+    x, t = Tensor.from_numpy([[-0.3, 1.3]]), Tensor.from_numpy([[1.0, 0.0]])
+    with pytest.raises(ValueError, match=r"must be probabilities in \[0, 1\], got values in \[-0.3, 1.3\]"):
+        CrossEntropy().forward([x], t)
+
+
+def test_saturation_is_counted():
+    # true-class probabilities 0 (clamped) and 0.5 (not): one saturated entry
+    x = Tensor.from_numpy([[0.0, 1.0], [0.5, 0.5]])
+    t = Tensor.from_numpy([[1.0, 0.0], [1.0, 0.0]])
+    loss = CrossEntropy()
+    loss.forward([x], t)
+    assert loss.saturated == 1
