@@ -159,15 +159,13 @@ class Tensor:
 
         Args:
             array: array-like; ``array[i, j] == tensor[i, j]`` afterwards.
-            dtype: float32 or float64; default float32 unless ``array`` is float64.
+            dtype: float32 (default, like every layer) or float64.
 
         Returns:
             A new Tensor of ``array.shape``.
         """
         a = np.asarray(array)
-        if dtype is None:
-            dtype = np.float64 if a.dtype == np.float64 else np.float32
-        dt = _check_dtype(dtype)
+        dt = _check_dtype(np.float32 if dtype is None else dtype)
         if a.ndim == 0:
             a = a.reshape(1)
         t = cls(a.shape, dtype=dt)

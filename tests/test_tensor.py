@@ -239,7 +239,7 @@ def test_from_numpy_c_ordered_and_non_contiguous_inputs():
     nc = np.arange(48, dtype=np.float64).reshape(4, 12)[::2, ::3]  # strided, non-contiguous
     assert not nc.flags.c_contiguous and not nc.flags.f_contiguous
     t2 = Tensor.from_numpy(nc)
-    assert t2.shape == (2, 4) and t2.dtype == np.float64
+    assert t2.shape == (2, 4) and t2.dtype == np.float32  # float32 unless asked
     for i, j in itertools.product(range(2), range(4)):
         assert t2[i, j] == nc[i, j] == 24 * i + 3 * j
     np.testing.assert_array_equal(t2.to_numpy(), nc)
@@ -255,7 +255,8 @@ def test_from_numpy_copies_and_dtypes():
     t = Tensor.from_numpy(a)
     a[0, 0] = 5
     assert t[0, 0] == 1.0                       # a copy
-    assert Tensor.from_numpy(np.zeros(3)).dtype == np.float64        # float64 kept
+    assert Tensor.from_numpy(np.zeros(3)).dtype == np.float32        # float32 by default
+    assert Tensor.from_numpy([[0.5, 1.5]]).dtype == np.float32       # lists too
     assert Tensor.from_numpy(np.arange(3)).dtype == np.float32       # ints -> float32
     assert Tensor.from_numpy([[1, 2]], dtype=np.float64).dtype == np.float64
     assert Tensor.from_numpy(3.0).shape == (1,)  # a scalar becomes a 1-element tensor
