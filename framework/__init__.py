@@ -7,8 +7,8 @@ SGDTrainer. See README.md and docs/.
 from . import backend
 from .compare import assert_close, compare
 from .gradcheck import check_layer, check_loss
-from .layers import (ElementwiseLayer, FullyConnected, InputLayer, Layer, ReLU, Sigmoid,
-                     Softmax, Tanh)
+from .layers import (LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Flatten, FullyConnected,
+                     InputLayer, Layer, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
 from .network import Network
 from .serialize import load_network, save_network
@@ -19,6 +19,7 @@ from .trainer import History, SGDTrainer, evaluate
 __version__ = "0.1.0"
 
 __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLayer",
-           "FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Loss", "CrossEntropy",
+           "FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Conv2D", "MaxPool2D",
+           "AvgPool2D", "Flatten", "LSTM", "Loss", "CrossEntropy",
            "MSE", "SoftmaxCrossEntropy", "Network", "SGDTrainer", "History", "evaluate",
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]

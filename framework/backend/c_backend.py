@@ -345,3 +345,7 @@ def tanh_backward(y: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> None:
         dx: float32 writeable input deltas, same shape and order.
     """
     _binary(lib.tanh_backward if lib is not None else None, ("y", "dy", "dx"), y, dy, dx)
+
+
+from .c_conv import *  # noqa: F401,F403,E402
+from .c_lstm import *  # noqa: F401,F403,E402

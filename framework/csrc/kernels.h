@@ -111,3 +111,146 @@ void tanh_forward(const float *x, float *y, long n);
 
 /* tanh_backward: dx[i] = dy[i] * (1 - y[i]^2), y the forward output. */
 void tanh_backward(const float *y, const float *dy, float *dx, long n);
+
+/* ---------------------------------------------------------------- conv.c */
+
+/*
+ * Convolution on image batches [N, H, W, C], element (n, h, w, c) at
+ * x[n + N*(h + H*(w + W*c))]. Geometry arguments: kernel kh x kw, stride
+ * sh, sw (>= 1), zero padding ph, pw (>= 0), dilation dh, dw (>= 1);
+ *   Ho = (H + 2*ph - dh*(kh-1) - 1)/sh + 1,  Wo likewise (both >= 1),
+ *   R = N*Ho*Wo, K = kh*kw*C.
+ * Patch matrix P [R, K], p[r + R*k], r = n + N*(ho + Ho*wo),
+ * k = i + kh*(j + kw*c):  P[r, k] = x[n, ho*sh - ph + i*dh, wo*sw - pw + j*dw, c]
+ * (0 in the padding). Kernel w [kh, kw, C, O] = the [K, O] matrix w[k + K*o];
+ * output y [N, Ho, Wo, O] = the [R, O] matrix y[r + R*o]. See docs/conv.md.
+ */
+
+/* conv_im2col, conv_im2col_ref: p [R, K] = P (overwritten); x read.
+ * _ref is the plain loop over every element, the reference. */
+void conv_im2col(const float *x, float *p, int N, int H, int W, int C, int kh, int kw,
+                 int sh, int sw, int ph, int pw, int dh, int dw);
+void conv_im2col_ref(const float *x, float *p, int N, int H, int W, int C, int kh, int kw,
+                     int sh, int sw, int ph, int pw, int dh, int dw);
+
+/* conv_col2im, conv_col2im_ref: the adjoint of im2col. dx [N, H, W, C] is
+ * OVERWRITTEN with, per pixel, the sum of the P entries read from it; p read. */
+void conv_col2im(const float *p, float *dx, int N, int H, int W, int C, int kh, int kw,
+                 int sh, int sw, int ph, int pw, int dh, int dw);
+void conv_col2im_ref(const float *p, float *dx, int N, int H, int W, int C, int kh, int kw,
+                     int sh, int sw, int ph, int pw, int dh, int dw);
+
+/* conv2d_forward: y [R, O] = P*w + b (overwritten); x [N, H, W, C], w [K, O],
+ * b [O] read. P is built in L2-sized chunks of rows, never whole. */
+void conv2d_forward(const float *x, const float *w, const float *b, float *y, int O,
+                    int N, int H, int W, int C, int kh, int kw,
+                    int sh, int sw, int ph, int pw, int dh, int dw);
+
+/* conv2d_backward: dx [N, H, W, C] = col2im(dy * w') (OVERWRITTEN); dy [R, O],
+ * w [K, O] read. Small stride-1 "same" calls run it as the full convolution
+ * of dy with the 180-degree rotated kernel (the same sum; see conv.c). */
+void conv2d_backward(const float *dy, const float *w, float *dx, int O,
+                     int N, int H, int W, int C, int kh, int kw,
+                     int sh, int sw, int ph, int pw, int dh, int dw);
+
+/* conv2d_delta_weights: dweights [K, O] += P' * dy and dbias [O] += sum_r dy[r, o]
+ * (both ACCUMULATED); x [N, H, W, C] and dy [R, O] read. */
+void conv2d_delta_weights(const float *x, const float *dy, float *dweights, float *dbias, int O,
+                          int N, int H, int W, int C, int kh, int kw,
+                          int sh, int sw, int ph, int pw, int dh, int dw);
+
+/* ---------------------------------------------------------------- pool.c */
+
+/*
+ * Pooling on x [N, H, W, C], x[n + N*(h + H*(w + W*c))], windows ph x pw
+ * moved by sh, sw (all >= 1, ph <= H, pw <= W), no padding; windows that do
+ * not fit at the border are dropped: Ho = (H - ph)/sh + 1, Wo likewise.
+ * y, dy [N, Ho, Wo, C], y[n + N*(ho + Ho*(wo + Wo*c))].
+ * Forward overwrites y; backward OVERWRITES dx (inputs in no window get 0,
+ * overlapping windows add up). Max pooling: the first maximum in reading
+ * order (window row i outer, column j inner) wins ties; backward recomputes
+ * the winners from x.
+ */
+void maxpool2d_forward(const float *x, float *y, int N, int H, int W, int C,
+                       int ph, int pw, int sh, int sw);
+void maxpool2d_backward(const float *x, const float *dy, float *dx, int N, int H, int W, int C,
+                        int ph, int pw, int sh, int sw);
+void avgpool2d_forward(const float *x, float *y, int N, int H, int W, int C,
+                       int ph, int pw, int sh, int sw);
+void avgpool2d_backward(const float *dy, float *dx, int N, int H, int W, int C,
+                        int ph, int pw, int sh, int sw);
+
+/* ---------------------------------------------------------------- lstm.c */
+
+/*
+ * LSTM kernels. Caches are ROW-major [rows, K] with rows r = n + N*t, so a
+ * time step t is the contiguous block of rows N*t .. N*t+N-1:
+ *   gates, dgates [T*N, 4H]: element (r, q*H + j) at [r*4H + q*H + j], gate
+ *                            q in the order i, f, o, g
+ *   hs, cs [(T+1)*N, H]: h_{t-1} / c_{t-1} of sample n at [(n + N*t)*H + j]
+ *                        (block 0 = the initial state)
+ *   tanh_cs, dhs [T*N, H]: step t at [(n + N*t)*H + j]
+ *   w [H, 4H] column-major, w[j + H*k]; bias [4H].
+ * The cell kernels work on one step: [N, 4H] and [N, H] blocks.
+ */
+
+/*
+ * lstm_cell_forward: with a = gates + bias,
+ *   i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g),
+ *   c = f*c_prev + i*g, tanh_c = tanh(c), h = o*tanh_c.
+ * gates [N, 4H]: pre-activations in, activations i|f|o|g out (OVERWRITTEN);
+ * bias [4H], c_prev [N, H] read; c, tanh_c, h [N, H] OVERWRITTEN.
+ * lstm_cell_forward_ref: the same as plain loops with libm (reference).
+ */
+void lstm_cell_forward(float *gates, const float *bias, const float *c_prev, float *c,
+                       float *tanh_c, float *h, int N, int H);
+void lstm_cell_forward_ref(float *gates, const float *bias, const float *c_prev, float *c,
+                           float *tanh_c, float *h, int N, int H);
+
+/*
+ * lstm_cell_backward: dct = dc + dh*o*(1 - tanh_c^2);
+ *   dgates = [dct*g*i(1-i) | dct*c_prev*f(1-f) | dh*tanh_c*o(1-o) | dct*i*(1-g^2)]
+ *   (OVERWRITTEN), dc = dct*f (in: dL/dc_t through step t+1; OVERWRITTEN
+ *   with dL/dc_{t-1}). gates [N, 4H] activations, c_prev, tanh_c, dh [N, H] read.
+ * lstm_cell_backward_ref: the same as plain loops (reference).
+ */
+void lstm_cell_backward(const float *gates, const float *c_prev, const float *tanh_c,
+                        const float *dh, float *dc, float *dgates, int N, int H);
+void lstm_cell_backward_ref(const float *gates, const float *c_prev, const float *tanh_c,
+                            const float *dh, float *dc, float *dgates, int N, int H);
+
+/*
+ * lstm_sequence_forward: for t = 0..T-1: gates_t += h_{t-1}*W, then
+ * lstm_cell_forward. gates [T*N, 4H] in: x*U per step, out: activations
+ * (OVERWRITTEN); hs, cs [(T+1)*N, H]: block 0 read, blocks 1..T OVERWRITTEN
+ * with h_t, c_t; tanh_cs [T*N, H] OVERWRITTEN; w, bias read.
+ * y: NULL, or a column-major output where h_t of sample n is also written,
+ * y[(n + N*(t - t0)) + ldy*j] for t >= t0 (OVERWRITTEN): t0 = 0, ldy = N*T
+ * for every step of a [N, T, H] tensor, t0 = T-1, ldy = N for [N, H].
+ * The batch is split over the OpenMP threads for the whole loop.
+ */
+void lstm_sequence_forward(float *gates, const float *w, const float *bias, float *hs,
+                           float *cs, float *tanh_cs, float *y, int ldy, int t0,
+                           int N, int T, int H);
+
+/*
+ * lstm_sequence_backward: for t = T-1..0: dh_t += da_{t+1}*W' (not
+ * for the last step), then lstm_cell_backward. dhs [T*N, H] in: dL/dh_t
+ * from the output, out: total dh_t (OVERWRITTEN); dc [N, H] in: dL/dc_{T-1},
+ * out: dL/dc_{-1} (OVERWRITTEN); dgates [T*N, 4H] OVERWRITTEN; dh0 [N, H]
+ * OVERWRITTEN with dL/dh_{-1} = da_0*W', skipped when dh0 is NULL.
+ * gates, w, cs, tanh_cs read. dy: NULL (dhs holds the output deltas), or
+ * the column-major output deltas, dL/dh_t of sample n at
+ * dy[(n + N*(t - t0)) + lddy*j] for t >= t0 and 0 before (read; dhs is
+ * then only written), with t0, lddy as y of lstm_sequence_forward.
+ */
+void lstm_sequence_backward(const float *gates, const float *w, const float *cs,
+                            const float *tanh_cs, float *dhs, float *dc, float *dgates,
+                            float *dh0, const float *dy, int lddy, int t0,
+                            int N, int T, int H);
+
+/*
+ * lstm_bias_grad: dbias[k] += sum_r dgates[r*K + k] (ACCUMULATED).
+ *   dgates [R, K] row-major read, dbias [K].
+ */
+void lstm_bias_grad(const float *dgates, float *dbias, int R, int K);

@@ -1,0 +1,604 @@
+/*
+ * conv.c -- 2-D convolution kernels for the framework's C backend.
+ *
+ *   conv_im2col / conv_im2col_ref     patch matrix P from an image batch
+ *   conv_col2im / conv_col2im_ref     its adjoint: sum patch entries back into images
+ *   conv2d_forward                    Y = P*W + b            (fused, chunked)
+ *   conv2d_backward                   dX = col2im(dY*W')     (overwrite)
+ *   conv2d_delta_weights              dW += P'*dY, db += sum dY (accumulate)
+ *
+ * Layout (docs/conv.md, framework/backend/numpy_conv.py is the reference):
+ *   image  x  [N, H, W, C]    x[n + N*(h + H*(w + W*c))]
+ *   patch  P  [R, K]          P[r + R*k], r = n + N*(ho + Ho*wo),
+ *                             k = i + kh*(j + kw*c), R = N*Ho*Wo, K = kh*kw*C
+ *             P[r, k] = x[n, ho*sh - ph + i*dh, wo*sw - pw + j*dw, c]
+ *             (0 where that (h, w) lies in the zero padding)
+ *   kernel w  [kh, kw, C, O]  = the column-major [K, O] matrix, w[k + K*o]
+ *   output y  [N, Ho, Wo, O]  = the column-major [R, O] matrix, y[r + R*o]
+ *
+ * The batch index is the fastest, so for a fixed tap (i, j, c) and output
+ * column wo, the patch column over (n, ho) is x read with a fixed stride:
+ * with stride sh == 1 it is ONE contiguous run of x of length N*Ho (minus
+ * the rows that fall into the padding), copied with memcpy; with sh > 1 it
+ * is Ho runs of N floats. That is what makes im2col cheap here.
+ *
+ * The fused kernels never build the whole P (R*K floats: 38 MB for a
+ * 32x32x32 -> 64 layer at batch 32). They cut the output positions
+ * q = ho + Ho*wo into chunks; the rows of a chunk, r = n + N*q for q in
+ * [q0, q1), are CONTIGUOUS rows of P, Y and dY, so a chunk of P is a small
+ * dense matrix (about CONV_CHUNK_FLOATS floats, L2-sized) and the matching
+ * rows of Y are a plain submatrix with leading dimension R, which sgemm
+ * takes directly. OpenMP threads take whole chunks, each with its own
+ * patch buffer; sgemm called inside the parallel region runs on the one
+ * thread that called it (OpenMP does not nest by default; sgemm also
+ * handles being given a smaller team).
+ */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "kernels.h"
+
+/* floats per patch-matrix chunk: 128K floats = 512 KB, half of a Zen 4 L2,
+ * leaving room for sgemm's packed panels and the output rows (measured on
+ * Conv2D(32, 64, 3, padding=1), batch 32: 32K floats 10 % slower, 64K-256K
+ * within the noise of each other) */
+#ifndef CONV_CHUNK_FLOATS
+#define CONV_CHUNK_FLOATS (128 * 1024)
+#endif
+
+/* conv2d_backward takes the full-convolution path when H*W is at most this
+ * times Ho*Wo (else col2im, which does fewer multiply-adds) */
+#ifndef BACKWARD_FULL_MAX_GROWTH
+#define BACKWARD_FULL_MAX_GROWTH 1.1
+#endif
+
+/* below this many multiply-adds a call stays on one thread */
+#define CONV_PARALLEL_MIN_FLOPS 2000000.0
+
+static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
+
+/* the geometry of one call, computed once */
+typedef struct {
+    int N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw;
+    int Ho, Wo, Q;       /* output height, width, positions Q = Ho*Wo */
+    long R, K;           /* rows N*Q and columns kh*kw*C of P */
+} geom_t;
+
+static geom_t make_geom(int N, int H, int W, int C, int kh, int kw, int sh, int sw,
+                        int ph, int pw, int dh, int dw) {
+    geom_t g = {N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw, 0, 0, 0, 0, 0};
+    g.Ho = (H + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
+    g.Wo = (W + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+    g.Q = g.Ho * g.Wo;
+    g.R = (long)N * g.Q;
+    g.K = (long)kh * kw * C;
+    return g;
+}
+
+static int max_threads(void) {
+#ifdef _OPENMP
+    return gemm_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+/* positions per chunk: about CONV_CHUNK_FLOATS floats of P, at least one,
+ * and small enough that every thread gets a chunk */
+static int chunk_positions(const geom_t *g, int nt) {
+    long per = (long)g->N * g->K;                  /* floats of P per position */
+    long qc = per > 0 ? CONV_CHUNK_FLOATS / per : g->Q;
+    if (qc < 1) qc = 1;
+    long even = (g->Q + nt - 1) / nt;              /* positions per thread */
+    if (qc > even) qc = even;
+    return (int)(qc > 0 ? qc : 1);
+}
+
+static int use_threads(const geom_t *g, int cols) {
+    double flops = 2.0 * (double)g->R * (double)g->K * (double)cols;
+    return flops >= CONV_PARALLEL_MIN_FLOPS ? max_threads() : 1;
+}
+
+/* ------------------------------------------------------------------------
+ * im2col_rows: the rows of P for positions q in [q0, q1) (overwrite).
+ *   x  [N, H, W, C]         x[n + N*(h + H*(w + W*c))]       (read)
+ *   p  [N*(q1-q0), K]       p[(n + N*(q - q0)) + ldp*k]      (overwritten)
+ *      ldp >= N*(q1-q0); p holds P[N*q0 .. N*q1, 0 .. K]
+ * For a tap (i, j, c) and a column wo the rows (n, ho) of one wo are one
+ * stretch of p; with sh == 1 the valid ho form one range and the copy is
+ * one memcpy of N*(ho range) floats.
+ * ---------------------------------------------------------------------- */
+static void im2col_rows(const float *x, float *p, long ldp, const geom_t *g, int q0, int q1) {
+    const int N = g->N, H = g->H, W = g->W, Ho = g->Ho;
+    const size_t nb = sizeof(float) * (size_t)N;
+    for (int c = 0; c < g->C; c++)
+    for (int j = 0; j < g->kw; j++)
+    for (int i = 0; i < g->kh; i++) {
+        long k = i + (long)g->kh * (j + (long)g->kw * c);
+        float *pk = p + ldp * k;                        /* seek to column k of the chunk */
+        for (int wo = q0 / Ho; wo * Ho < q1; wo++) {
+            int hoa = imax(q0 - wo * Ho, 0), hob = imin(q1 - wo * Ho, Ho);
+            float *dst = pk + (long)N * (wo * Ho + hoa - q0); /* seek to P[(0, hoa, wo), k] */
+            int w = wo * g->sw - g->pw + j * g->dw;
+            if (w < 0 || w >= W) {                      /* the whole stretch is padding */
+                memset(dst, 0, nb * (size_t)(hob - hoa));
+                continue;
+            }
+            const float *xc = x + (long)N * H * (w + (long)W * c); /* seek to x[0, 0, w, c] */
+            int h0 = i * g->dh - g->ph;                 /* h = ho*sh + h0 */
+            if (g->sh == 1) {
+                /* valid ho: 0 <= ho + h0 < H, clipped to [hoa, hob) */
+                int lo = imin(imax(-h0, hoa), hob), hi = imax(imin(H - h0, hob), lo);
+                memset(dst, 0, nb * (size_t)(lo - hoa));
+                memcpy(dst + (long)N * (lo - hoa), xc + (long)N * (lo + h0), nb * (size_t)(hi - lo));
+                memset(dst + (long)N * (hi - hoa), 0, nb * (size_t)(hob - hi));
+            } else {
+                for (int ho = hoa; ho < hob; ho++, dst += N) {
+                    int h = ho * g->sh + h0;
+                    if (h < 0 || h >= H) memset(dst, 0, nb);
+                    else memcpy(dst, xc + (long)N * h, nb); /* x[0..N, h, w, c] */
+                }
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * col2im_rows: add the rows of P for positions [q0, q1) back into the image
+ * (ACCUMULATE into dx; channels c in [c0, c1) only, so threads can split by
+ * channel without writing the same element).
+ *   p   [N*(q1-q0), K]   p[(n + N*(q - q0)) + ldp*k]   (read)
+ *   dx  [N, H, W, C]     dx[n + N*(h + H*(w + W*c))]    (accumulated into)
+ * ---------------------------------------------------------------------- */
+static void col2im_rows(const float *p, long ldp, float *dx, const geom_t *g, int q0, int q1,
+                        int c0, int c1) {
+    const int N = g->N, H = g->H, W = g->W, Ho = g->Ho;
+    for (int c = c0; c < c1; c++)
+    for (int j = 0; j < g->kw; j++)
+    for (int i = 0; i < g->kh; i++) {
+        long k = i + (long)g->kh * (j + (long)g->kw * c);
+        const float *pk = p + ldp * k;                  /* seek to column k of the chunk */
+        for (int wo = q0 / Ho; wo * Ho < q1; wo++) {
+            int w = wo * g->sw - g->pw + j * g->dw;
+            if (w < 0 || w >= W) continue;              /* read only padding */
+            int hoa = imax(q0 - wo * Ho, 0), hob = imin(q1 - wo * Ho, Ho);
+            const float *src = pk + (long)N * (wo * Ho - q0); /* seek to P[(0, 0, wo), k] */
+            float *xc = dx + (long)N * H * (w + (long)W * c); /* seek to dx[0, 0, w, c] */
+            int h0 = i * g->dh - g->ph;
+            for (int ho = hoa; ho < hob; ho++) {
+                int h = ho * g->sh + h0;
+                if (h < 0 || h >= H) continue;
+                float *d = xc + (long)N * h;            /* seek to dx[0, h, w, c] */
+                const float *s = src + (long)N * ho;    /* seek to P[(0, ho, wo), k] */
+                for (int n = 0; n < N; n++) d[n] += s[n];
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * conv_im2col_ref: the plain loop over every element of P (reference).
+ *   x  [N, H, W, C]  x[n + N*(h + H*(w + W*c))]            (read)
+ *   p  [R, K]        p[r + R*k], r = n + N*(ho + Ho*wo),
+ *                    k = i + kh*(j + kw*c)                  (overwritten)
+ * ---------------------------------------------------------------------- */
+void conv_im2col_ref(const float *x, float *p, int N, int H, int W, int C, int kh, int kw,
+                     int sh, int sw, int ph, int pw, int dh, int dw) {
+    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+    for (int c = 0; c < C; c++)
+    for (int j = 0; j < kw; j++)
+    for (int i = 0; i < kh; i++)
+    for (int wo = 0; wo < g.Wo; wo++)
+    for (int ho = 0; ho < g.Ho; ho++)
+    for (int n = 0; n < N; n++) {
+        long r = n + (long)N * (ho + (long)g.Ho * wo);
+        long k = i + (long)kh * (j + (long)kw * c);
+        int h = ho * sh - ph + i * dh, w = wo * sw - pw + j * dw;
+        p[r + g.R * k] = (h < 0 || h >= H || w < 0 || w >= W)
+                       ? 0.0f : x[n + (long)N * (h + (long)H * (w + (long)W * c))];
+    }
+}
+
+/* conv_im2col: the same result as conv_im2col_ref, by contiguous runs,
+ * columns split over threads. p [R, K] overwritten. */
+void conv_im2col(const float *x, float *p, int N, int H, int W, int C, int kh, int kw,
+                 int sh, int sw, int ph, int pw, int dh, int dw) {
+    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+    int nt = g.R * g.K >= 1000000 ? max_threads() : 1;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int c = 0; c < C; c++) {
+        geom_t gc = g;                    /* one channel: x and p seeked to it */
+        gc.C = 1;
+        im2col_rows(x + (long)N * H * W * c,            /* seek to x[0, 0, 0, c] */
+                    p + g.R * (long)kh * kw * c,         /* seek to P[0, k(0, 0, c)] */
+                    g.R, &gc, 0, g.Q);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * conv_col2im_ref: the plain loop (reference).
+ *   p   [R, K]          p[r + R*k]                        (read)
+ *   dx  [N, H, W, C]    dx[n + N*(h + H*(w + W*c))]        (OVERWRITTEN:
+ *       zeroed, then every P[r, k] is added to the pixel it was read from)
+ * ---------------------------------------------------------------------- */
+void conv_col2im_ref(const float *p, float *dx, int N, int H, int W, int C, int kh, int kw,
+                     int sh, int sw, int ph, int pw, int dh, int dw) {
+    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+    memset(dx, 0, sizeof(float) * (size_t)N * H * W * C);
+    for (int c = 0; c < C; c++)
+    for (int j = 0; j < kw; j++)
+    for (int i = 0; i < kh; i++)
+    for (int wo = 0; wo < g.Wo; wo++)
+    for (int ho = 0; ho < g.Ho; ho++)
+    for (int n = 0; n < N; n++) {
+        long r = n + (long)N * (ho + (long)g.Ho * wo);
+        long k = i + (long)kh * (j + (long)kw * c);
+        int h = ho * sh - ph + i * dh, w = wo * sw - pw + j * dw;
+        if (h < 0 || h >= H || w < 0 || w >= W) continue;
+        dx[n + (long)N * (h + (long)H * (w + (long)W * c))] += p[r + g.R * k];
+    }
+}
+
+/* conv_col2im: the same result as conv_col2im_ref (dx overwritten), by
+ * runs, channels split over threads. */
+void conv_col2im(const float *p, float *dx, int N, int H, int W, int C, int kh, int kw,
+                 int sh, int sw, int ph, int pw, int dh, int dw) {
+    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+    int nt = g.R * g.K >= 1000000 ? max_threads() : 1;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int c = 0; c < C; c++) {
+        memset(dx + (long)N * H * W * c, 0, sizeof(float) * (size_t)N * H * W); /* channel c */
+        col2im_rows(p, g.R, dx, &g, 0, g.Q, c, c + 1);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * conv2d_forward: y = P*w + b (y overwritten).
+ *   x  [N, H, W, C]   x[n + N*(h + H*(w + W*c))]    (read)
+ *   w  [K, O]         w[k + K*o]                     (read)
+ *   b  [O]            b[o]                           (read)
+ *   y  [R, O]         y[r + R*o], r = n + N*(ho + Ho*wo)   (overwritten)
+ * Per chunk of positions: im2col into the thread's buffer (L2), one sgemm
+ * into the chunk's rows of y (leading dimension R), then the bias on those
+ * rows while they are still in cache.
+ * ---------------------------------------------------------------------- */
+void conv2d_forward(const float *x, const float *w, const float *b, float *y, int O,
+                    int N, int H, int W, int C, int kh, int kw,
+                    int sh, int sw, int ph, int pw, int dh, int dw) {
+    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+    int nt = use_threads(&g, O);
+    int qc = chunk_positions(&g, nt);
+    int nchunks = (g.Q + qc - 1) / qc;
+    if (nt > nchunks) nt = nchunks;
+#pragma omp parallel num_threads(nt)
+    {
+        float *pbuf = malloc(sizeof(float) * (size_t)N * qc * g.K);
+#pragma omp for schedule(static)
+        for (int t = 0; t < nchunks; t++) {
+            int q0 = t * qc, q1 = imin(q0 + qc, g.Q);
+            int rows = N * (q1 - q0);
+            float *yc = y + (long)N * q0;               /* seek to Y[N*q0, 0] */
+            im2col_rows(x, pbuf, rows, &g, q0, q1);
+            sgemm(0, 0, rows, O, (int)g.K, 1.0f, pbuf, rows, w, (int)g.K, 0.0f, yc, (int)g.R);
+            for (int o = 0; o < O; o++) {
+                float *yo = yc + g.R * o, bo = b[o];   /* seek to Y[N*q0, o] */
+                for (int r = 0; r < rows; r++) yo[r] += bo;
+            }
+        }
+        free(pbuf);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * conv2d_backward: dx = col2im(dy * w') (dx overwritten).
+ *   dy [R, O]         dy[r + R*o]                    (read)
+ *   w  [K, O]         w[k + K*o]                     (read)
+ *   dx [N, H, W, C]   dx[n + N*(h + H*(w + W*c))]    (overwritten)
+ *
+ * Three ways to the same sum (docs/conv.md derives it):
+ *  1. backward_col2im, for calls with enough chunks: dP = dy * w' per chunk
+ *     of rows (sgemm with the wide K x O kernel as op(B): its tiles are
+ *     full), then col2im of the chunk into dx; threads take whole chunks,
+ *     ordered so that no two threads add into the same dx element.
+ *  2. backward_full, for smaller stride-1 "same" calls: the forward
+ *     convolution of dy with the kernel rotated by 180 degrees and its
+ *     channel axes swapped,
+ *       w180[i', j', o, c] = w[kh-1-i', kw-1-j', c, o]   ([K' = kh*kw*O, C])
+ *     over dy padded by (kh-1)*dh - ph rows and (kw-1)*dw - pw columns --
+ *     the lecture's conv2(dY, rot180(W), 'full'), cropped by the padding.
+ *     Its output rows are dx's own rows, so the chunks are disjoint (no
+ *     scatter), exactly like conv2d_forward.
+ *  3. backward_col2im_serial otherwise (stride > 1, or an output smaller
+ *     than the input, where the full form would multiply many padding
+ *     zeros): as 1, chunk after chunk, sgemm threading itself and col2im
+ *     split by channel.
+ * ---------------------------------------------------------------------- */
+/* backward_full: way 2 of conv2d_backward (see above). */
+static void backward_full(const float *dy, const float *w, float *dx, int O, const geom_t *g) {
+    const int N = g->N, C = g->C, kh = g->kh, kw = g->kw;
+    /* rot180 kernel, [kh, kw, O, C] = [K', C] */
+    long kk = (long)kh * kw * O;
+    float *w180 = malloc(sizeof(float) * (size_t)kk * C);
+    for (int c = 0; c < C; c++)
+    for (int o = 0; o < O; o++)
+    for (int j = 0; j < kw; j++)
+    for (int i = 0; i < kh; i++)
+        w180[i + kh * (j + (long)kw * o) + kk * c] =
+            w[(kh - 1 - i) + kh * ((kw - 1 - j) + (long)kw * c) + g->K * o];
+    /* dy is an [N, Ho, Wo, O] image; its "full" geometry gives back H x W */
+    geom_t gf = make_geom(N, g->Ho, g->Wo, O, kh, kw, 1, 1,
+                          (kh - 1) * g->dh - g->ph, (kw - 1) * g->dw - g->pw, g->dh, g->dw);
+    int nt = use_threads(&gf, C);
+    int qc = chunk_positions(&gf, nt);
+    int nchunks = (gf.Q + qc - 1) / qc;
+    if (nt > nchunks) nt = nchunks;
+#pragma omp parallel num_threads(nt)
+    {
+        float *pbuf = malloc(sizeof(float) * (size_t)N * qc * gf.K);
+#pragma omp for schedule(static)
+        for (int t = 0; t < nchunks; t++) {
+            int q0 = t * qc, q1 = imin(q0 + qc, gf.Q);
+            int rows = N * (q1 - q0);
+            im2col_rows(dy, pbuf, rows, &gf, q0, q1);
+            sgemm(0, 0, rows, C, (int)kk, 1.0f, pbuf, rows, w180, (int)kk, 0.0f,
+                  dx + (long)N * q0, (int)gf.R);         /* seek to dX[N*q0, 0] */
+        }
+        free(pbuf);
+    }
+    free(w180);
+}
+
+/* backward_col2im_serial: dP = dy * w' per chunk of rows (sgemm threads
+ * itself), then col2im of the chunk into dx, threads split by channel. */
+static void backward_col2im_serial(const float *dy, const float *w, float *dx, int O,
+                                   const geom_t *g) {
+    const int N = g->N, C = g->C;
+    int nt = use_threads(g, O);
+    int qc = chunk_positions(g, 1);
+    float *pbuf = malloc(sizeof(float) * (size_t)N * qc * g->K);
+    memset(dx, 0, sizeof(float) * (size_t)N * g->H * g->W * C);
+    for (int q0 = 0; q0 < g->Q; q0 += qc) {
+        int q1 = imin(q0 + qc, g->Q);
+        int rows = N * (q1 - q0);
+        sgemm(0, 1, rows, (int)g->K, O, 1.0f, dy + (long)N * q0, (int)g->R, w, (int)g->K,
+              0.0f, pbuf, rows);                        /* dY rows from N*q0 on */
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (int c = 0; c < C; c++) col2im_rows(pbuf, rows, dx, g, q0, q1, c, c + 1);
+    }
+    free(pbuf);
+}
+
+/* backward_col2im: the same, with threads taking whole chunks.
+ * Two chunks write the same dx element only if they hold output columns
+ * wo, wo' with |wo - wo'|*sw <= (kw-1)*dw; positions at least Ho*m apart,
+ * m = (kw-1)*dw/sw + 1, never do, and chunks with `sep` whole chunks
+ * between them are that far apart. Thread t owns the chunk range
+ * [c0_t, c1_t); it first runs [c0_t + sep, c1_t) -- sep chunks away from
+ * the previous thread's range -- then, after a barrier, its first sep
+ * chunks, which are >= sep chunks away from any other thread's first sep
+ * chunks when every range holds at least 2*sep chunks. Returns 1 when
+ * done, 0 (nothing written) when there are too few chunks for that. */
+static int backward_col2im(const float *dy, const float *w, float *dx, int O, const geom_t *g) {
+    const int N = g->N;
+    int nt = use_threads(g, O);
+    int qc = chunk_positions(g, nt);
+    int nchunks = (g->Q + qc - 1) / qc;
+    long m = (long)(g->kw - 1) * g->dw / g->sw + 1;
+    int sep = (int)((g->Ho * m - 1 + qc - 1) / qc);
+    if (nt < 2 || nchunks / nt < 2 * sep) return 0;     /* too few chunks: not done */
+    long plane = (long)N * g->H;                        /* floats of one dx column (w, c) */
+#pragma omp parallel num_threads(nt)
+    {
+        int tid = 0, nth = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nth = omp_get_num_threads();
+#endif
+        int c0 = (int)((long)nchunks * tid / nth), c1 = (int)((long)nchunks * (tid + 1) / nth);
+        float *pbuf = malloc(sizeof(float) * (size_t)N * qc * g->K);
+#pragma omp for schedule(static)
+        for (long col = 0; col < (long)g->W * g->C; col++)
+            memset(dx + plane * col, 0, sizeof(float) * (size_t)plane); /* dx[0, 0, w, c] */
+        /* (the implicit barrier of the omp for: dx is zero everywhere) */
+        for (int phase = 0; phase < 2; phase++) {
+            int a = phase == 0 ? imin(c0 + sep, c1) : c0;
+            int b = phase == 0 ? c1 : imin(c0 + sep, c1);
+            for (int t = a; t < b; t++) {
+                int q0 = t * qc, q1 = imin(q0 + qc, g->Q);
+                int rows = N * (q1 - q0);
+                sgemm(0, 1, rows, (int)g->K, O, 1.0f, dy + (long)N * q0, (int)g->R, w,
+                      (int)g->K, 0.0f, pbuf, rows);     /* dY rows from N*q0 on */
+                col2im_rows(pbuf, rows, dx, g, q0, q1, 0, g->C);
+            }
+#pragma omp barrier
+        }
+        free(pbuf);
+    }
+    return 1;
+}
+
+void conv2d_backward(const float *dy, const float *w, float *dx, int O,
+                     int N, int H, int W, int C, int kh, int kw,
+                     int sh, int sw, int ph, int pw, int dh, int dw) {
+    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+    if (backward_col2im(dy, w, dx, O, &g)) return;      /* threads over chunks, if it can */
+    /* one thread over chunks (small calls): the full convolution computes
+     * H*W output positions, col2im reads Ho*Wo; same work per position, so
+     * the full form only when the padding keeps the size ("same") */
+    if (sh == 1 && sw == 1 && (double)H * W <= BACKWARD_FULL_MAX_GROWTH * g.Ho * g.Wo)
+        backward_full(dy, w, dx, O, &g);
+    else
+        backward_col2im_serial(dy, w, dx, O, &g);
+}
+
+/* ------------------------------------------------------------------------
+ * conv2d_delta_weights: dweights += P' * dy, dbias += sum_r dy (both ACCUMULATE).
+ *   x        [N, H, W, C]   x[n + N*(h + H*(w + W*c))]    (read)
+ *   dy       [R, O]         dy[r + R*o]                    (read)
+ *   dweights [K, O]         dweights[k + K*o]              (accumulated into)
+ *   dbias    [O]            dbias[o]                       (accumulated into)
+ * Each thread rebuilds its chunks of P and accumulates dY_chunk' * P_chunk
+ * into its own [O, K] partial sum, and the chunk's column sums of dY into
+ * its own bias partial sum (while the rows are in cache); the partial sums
+ * are added in thread order (deterministic for a given thread count). (dw is the
+ * dilation here, as in every kernel of this file.)
+ * ---------------------------------------------------------------------- */
+/* delta_weights_direct: dweights += P' * dy without building P, for few
+ * output channels (where sgemm's tiles would be mostly padding).
+ *   dW[k, o] += sum over wo, the valid ho and n of
+ *               x[n, ho*sh + i*dh - ph, wo*sw + j*dw - pw, c] * dy[n, ho, wo, o]
+ * For a fixed tap k = (i, j, c) and column wo the (n, ho) terms are, with
+ * sh == 1, one contiguous run of x and one of every dy column: dot products
+ * of runs, DW_OB output channels at a time (x is loaded once for all of
+ * them), each in DW_VL independent partial sums so the compiler vectorises
+ * them (a single running sum could not be reordered). Threads split the
+ * taps k, so each writes its own rows of dweights. */
+#define DW_OB 8
+#define DW_VL 16
+#ifndef DW_DIRECT_MAX_O
+#define DW_DIRECT_MAX_O 16
+#endif
+
+/* 16 floats as one value (GCC/Clang vector extension): one AVX-512
+ * register, or two AVX2 ones; the plain loop was not vectorised */
+typedef float v16f __attribute__((vector_size(DW_VL * sizeof(float))));
+
+static inline v16f load16(const float *p) {
+    v16f v;
+    memcpy(&v, p, sizeof v);                            /* an unaligned vector load */
+    return v;
+}
+
+/* dot_runs: acc[oo] += x[t] * dy_oo[off + t] lane-wise, tail[oo] for the
+ * last len % 16 terms. Reference form of the loop:
+ *   for (t = 0; t < len; t++) for (oo) sum[oo] += xr[t] * dyo[oo][off + t]; */
+static inline __attribute__((always_inline))
+void dot_runs(const float *xr, const float *const *dyo, long off, int len,
+              v16f acc[DW_OB], float tail[DW_OB]) {
+    const float *d[DW_OB];
+    for (int oo = 0; oo < DW_OB; oo++) d[oo] = dyo[oo] + off; /* seek to dY[run start, o] */
+    v16f a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    v16f a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
+    int t = 0;
+    for (; t + DW_VL <= len; t += DW_VL) {
+        v16f xv = load16(xr + t);
+        a0 += xv * load16(d[0] + t); a1 += xv * load16(d[1] + t);
+        a2 += xv * load16(d[2] + t); a3 += xv * load16(d[3] + t);
+        a4 += xv * load16(d[4] + t); a5 += xv * load16(d[5] + t);
+        a6 += xv * load16(d[6] + t); a7 += xv * load16(d[7] + t);
+    }
+    acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
+    acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
+    for (; t < len; t++)
+        for (int oo = 0; oo < DW_OB; oo++) tail[oo] += xr[t] * d[oo][t];
+}
+
+static void delta_weights_direct(const float *x, const float *dy, float *dweights, int O,
+                                 const geom_t *g) {
+    const int N = g->N, H = g->H, W = g->W, Ho = g->Ho, kh = g->kh, kw = g->kw;
+    int nt = use_threads(g, O);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (long k = 0; k < g->K; k++) {
+        int i = (int)(k % kh), j = (int)((k / kh) % kw), c = (int)(k / ((long)kh * kw));
+        int h0 = i * g->dh - g->ph;
+        for (int o0 = 0; o0 < O; o0 += DW_OB) {
+            v16f acc[DW_OB];
+            for (int oo = 0; oo < DW_OB; oo++) acc[oo] = (v16f){0};
+            float tail[DW_OB] = {0.0f};
+            const float *dyo[DW_OB];
+            for (int oo = 0; oo < DW_OB; oo++)  /* past the last channel: reuse it, discard below */
+                dyo[oo] = dy + g->R * imin(o0 + oo, O - 1);   /* seek to dY[0, o] */
+            for (int wo = 0; wo < g->Wo; wo++) {
+                int w = wo * g->sw - g->pw + j * g->dw;
+                if (w < 0 || w >= W) continue;
+                const float *xc = x + (long)N * H * (w + (long)W * c); /* seek to x[0, 0, w, c] */
+                if (g->sh == 1) {
+                    int lo = imin(imax(-h0, 0), Ho), hi = imax(imin(H - h0, Ho), lo);
+                    dot_runs(xc + (long)N * (lo + h0), dyo, (long)N * (lo + (long)Ho * wo),
+                             N * (hi - lo), acc, tail);
+                } else {
+                    for (int ho = 0; ho < Ho; ho++) {
+                        int h = ho * g->sh + h0;
+                        if (h < 0 || h >= H) continue;
+                        dot_runs(xc + (long)N * h, dyo, (long)N * (ho + (long)Ho * wo), N, acc, tail);
+                    }
+                }
+            }
+            for (int oo = 0; oo < DW_OB && o0 + oo < O; oo++) {
+                float sum = tail[oo];
+                for (int l = 0; l < DW_VL; l++) sum += acc[oo][l];
+                dweights[k + g->K * (o0 + oo)] += sum;
+            }
+        }
+    }
+}
+
+void conv2d_delta_weights(const float *x, const float *dy, float *dweights, float *dbias, int O,
+                          int N, int H, int W, int C, int kh, int kw,
+                          int sh, int sw, int ph, int pw, int dh, int dw) {
+    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+    if (O <= DW_DIRECT_MAX_O) {
+        bias_grad(dy, dbias, (int)g.R, O);
+        delta_weights_direct(x, dy, dweights, O, &g);
+        return;
+    }
+    int nt = use_threads(&g, O);
+    int qc = chunk_positions(&g, nt);
+    int nchunks = (g.Q + qc - 1) / qc;
+    if (nt > nchunks) nt = nchunks;
+    size_t wsize = (size_t)g.K * O;
+    /* per-thread partial sums, TRANSPOSED: [O, K], partT[o + O*k]. The
+     * product dW' = dY' * P has op(B) = P untransposed (packed by reading
+     * its columns, which are contiguous) and O x K tiles that fill sgemm's
+     * register tile (O = 64 is 2 x MR, K = 288 is 24 x NR), where P' * dY
+     * would pack P by strided reads. */
+    float *part = calloc(wsize * (size_t)nt, sizeof(float));
+    double *bpart = calloc((size_t)O * nt, sizeof(double)); /* per-thread bias sums [O] */
+#pragma omp parallel num_threads(nt)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        float *mine = part + wsize * tid;               /* seek to this thread's sum */
+        double *bmine = bpart + (size_t)O * tid;
+        float *pbuf = malloc(sizeof(float) * (size_t)N * qc * g.K);
+#pragma omp for schedule(static)
+        for (int t = 0; t < nchunks; t++) {
+            int q0 = t * qc, q1 = imin(q0 + qc, g.Q);
+            int rows = N * (q1 - q0);
+            const float *dyc = dy + (long)N * q0;       /* seek to dY[N*q0, 0] */
+            im2col_rows(x, pbuf, rows, &g, q0, q1);
+            sgemm(1, 0, O, (int)g.K, rows, 1.0f, dyc, (int)g.R, pbuf, rows, 1.0f, mine, O);
+            /* the bias gradient of these rows while they are in cache: per
+             * column, 16 float partial sums over the chunk, added in double */
+            for (int o = 0; o < O; o++) {
+                const float *d = dyc + g.R * o;         /* seek to dY[N*q0, o] */
+                float ps[16] = {0.0f};
+                int r = 0;
+                for (; r + 16 <= rows; r += 16)
+                    for (int l = 0; l < 16; l++) ps[l] += d[r + l];
+                double sum = 0.0;
+                for (; r < rows; r++) sum += d[r];
+                for (int l = 0; l < 16; l++) sum += ps[l];
+                bmine[o] += sum;
+            }
+        }
+        free(pbuf);
+    }
+    for (int t = 0; t < nt; t++) {                      /* dW[k, o] += partT[o, k] */
+        for (long k = 0; k < g.K; k++)
+            for (int o = 0; o < O; o++) dweights[k + g.K * o] += part[wsize * t + o + (size_t)O * k];
+    }
+    for (int o = 0; o < O; o++) {
+        double sum = 0.0;
+        for (int t = 0; t < nt; t++) sum += bpart[(size_t)O * t + o];
+        dbias[o] += (float)sum;
+    }
+    free(bpart);
+    free(part);
+}

@@ -1,0 +1,182 @@
+"""2-D convolution on images ``[N, H, W, C]`` (cross-correlation, as DL frameworks define it)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import backend
+from ..backend.numpy_conv import ConvGeom
+from ..init import Initializer, get_initializer
+from ..shape import Shape
+from ..tensor import Tensor
+from .base import Layer
+
+
+def _pair(layer: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
+    """``value`` as an ``(h, w)`` pair of ints ``>= minimum``; an int means ``(value, value)``.
+
+    Raises:
+        ValueError: naming the layer and the argument.
+    """
+    pair = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
+        else tuple(value) if isinstance(value, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in pair):
+        kind = "positive" if minimum >= 1 else "non-negative"
+        raise ValueError(f"{layer}: {name} must be a {kind} int or a pair (h, w) of them, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def image_dims(layer: Layer, shape: Shape) -> tuple[int, int, int, int]:
+    """``(N, H, W, C)`` of an image-batch shape.
+
+    Raises:
+        ValueError: if the shape is not 4-D, naming the layer.
+    """
+    dims = Shape(shape).dims
+    if len(dims) != 4:
+        raise ValueError(f"{layer}: input must be 4-D images [N, H, W, C], got Shape{list(dims)}")
+    return dims  # type: ignore[return-value]
+
+
+class Conv2D(Layer):
+    """2-D convolution: ``Y[n, ho, wo, o] = b[o] + Σ_{i,j,c} X[n, ho·sh − ph + i·dh, wo·sw − pw + j·dw, c]·W[i, j, c, o]``.
+
+    Computed as one matrix product over the patch matrix ``P`` (im2col, see
+    ``docs/conv.md``): ``P[r, k]`` with ``r = n + N·(ho + Ho·wo)`` and
+    ``k = i + kh·(j + kw·c)`` holds the input value that kernel tap
+    ``(i, j, c)`` sees at output position ``(n, ho, wo)`` (0 in the padding).
+    The kernel ``[kh, kw, C_in, C_out]`` is, in column-major storage, the
+    ``[K, C_out]`` matrix with the same ``k``, and the output
+    ``[N, Ho, Wo, C_out]`` is the ``[R, C_out]`` matrix with the same ``r``:
+
+    ===============  ==================================================
+    forward          ``Y = P·W + b``
+    backward         ``δX = col2im(δY·Wᵀ)``
+    delta weights    ``∂L/∂W += Pᵀ·δY``, ``∂L/∂b += Σ_rows δY``
+    ===============  ==================================================
+
+    Backward is the lecture's "full convolution of δY with the kernel rotated
+    by 180°": ``δP = δY·Wᵀ`` gives, for every output position and tap, the
+    share ``δY[n, ho, wo, o]·W[i, j, c, o]`` that flows back to the input
+    pixel the tap read, and col2im adds every share into that pixel:
+    ``δX[n, h, w, c] = Σ_{i,j,o} δY[n, (h + ph − i·dh)/sh, (w + pw − j·dw)/sw, o]·W[i, j, c, o]``
+    over the taps where the division is exact and in range. With stride 1
+    and no dilation, substituting ``i' = kh − 1 − i`` turns this into a
+    cross-correlation of δY (zero-padded by ``kh − 1 − ph``) with the
+    flipped kernel ``W[kh−1−i', kw−1−j', c, o]``: exactly
+    ``conv2(δY, rot180(W), 'full')`` (cropped by the padding). The scatter
+    form is the same sum, computed without building the flipped kernel, and
+    it also covers stride and dilation.
+
+    ``calculate_delta_weights`` rebuilds ``P`` from the input (no state is
+    kept between the passes); the C backend does it in cache-sized chunks.
+
+    Args:
+        in_channels: C_in, the input's last dim.
+        out_channels: C_out, the number of kernels.
+        kernel_size: ``kh`` or ``(kh, kw)``.
+        stride: ``s`` or ``(sh, sw)``, at least 1.
+        padding: zero padding ``p`` or ``(ph, pw)`` on both sides, at least 0.
+        dilation: ``d`` or ``(dh, dw)``, the spacing of the kernel taps.
+        weights: optional initial kernel, a ``[kh, kw, C_in, C_out]`` array-like
+            (logical indexing).
+        bias: optional initial bias of length C_out (default zeros).
+        init: initialiser name or callable, used when ``weights`` is not given
+            (fan-in is ``kh·kw·C_in``).
+        seed: seed or Generator for the initialiser.
+        dtype: float32 (default) or float64 (gradient checks).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, weights: Any = None, bias: Any = None,
+                 init: str | Initializer = "he", seed: int | np.random.Generator | None = None,
+                 dtype: Any = np.float32) -> None:
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"Conv2D: {name} must be a positive integer, got {value!r}")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair("Conv2D", "kernel_size", kernel_size, 1)
+        self.stride = _pair("Conv2D", "stride", stride, 1)
+        self.padding = _pair("Conv2D", "padding", padding, 0)
+        self.dilation = _pair("Conv2D", "dilation", dilation, 1)
+        kh, kw = self.kernel_size
+        wshape = (kh, kw, self.in_channels, self.out_channels)
+        if weights is None:
+            weights = get_initializer(init)(wshape, np.random.default_rng(seed))
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != wshape:
+            raise ValueError(f"{self}: weights have shape {w.shape}, expected {wshape} "
+                             f"[kh, kw, C_in, C_out]")
+        b = np.zeros(self.out_channels) if bias is None else np.asarray(bias, dtype=np.float64)
+        if b.shape != (self.out_channels,):
+            raise ValueError(f"{self}: bias has shape {b.shape}, expected ({self.out_channels},)")
+        self.weights = Tensor.from_numpy(w, dtype=dtype)
+        self.bias = Tensor.from_numpy(b, dtype=dtype)
+
+    @property
+    def params(self) -> list[Tensor]:
+        """``[weights [kh, kw, C_in, C_out], bias [C_out]]``."""
+        return [self.weights, self.bias]
+
+    def geometry(self, input_shape: Shape) -> ConvGeom:
+        """The :class:`ConvGeom` of this layer on an input of ``input_shape``.
+
+        Raises:
+            ValueError: for a non-4-D input, a channel mismatch, or an input
+                smaller than the (dilated) kernel, naming the sizes.
+        """
+        n, h, w, c = image_dims(self, input_shape)
+        if c != self.in_channels:
+            raise ValueError(f"{self}: input has {c} channels, expected {self.in_channels} "
+                             f"(input shape {Shape(input_shape)})")
+        g = ConvGeom(n, h, w, c, *self.kernel_size, *self.stride, *self.padding, *self.dilation)
+        if g.Ho < 1 or g.Wo < 1:
+            kh, kw = self.kernel_size
+            ph, pw = self.padding
+            dh, dw = self.dilation
+            raise ValueError(
+                f"{self}: input {h}x{w} (padded {h + 2 * ph}x{w + 2 * pw}) is smaller than the "
+                f"kernel {kh}x{kw} (dilated extent {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1})")
+        return g
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """``[N, H, W, C_in]`` -> ``[N, Ho, Wo, C_out]``, ``Ho = (H + 2·ph − dh·(kh−1) − 1)//sh + 1``.
+
+        Raises:
+            ValueError: see :meth:`geometry`.
+        """
+        g = self.geometry(input_shape)
+        return Shape((g.N, g.Ho, g.Wo, self.out_channels))
+
+    def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
+        """``Y = P·W + b`` (overwrites Y)."""
+        x, y = self.check_io(in_tensors, out_tensors)
+        backend.get(x.dtype).conv2d_forward(x.elements, self.weights.matrix(), self.bias.elements,
+                                            y.matrix(), self.geometry(x.shape))
+
+    def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
+        """``δX = col2im(δY·Wᵀ)``, the full convolution with the rotated kernel (overwrites δX)."""
+        x, y = self.check_io(in_tensors, out_tensors)
+        backend.get(x.dtype).conv2d_backward(y.delta_matrix(), self.weights.matrix(), x.deltas,
+                                             self.geometry(x.shape))
+
+    def calculate_delta_weights(self, out_tensors: Sequence[Tensor],
+                                in_tensors: Sequence[Tensor]) -> None:
+        """``δW += Pᵀ·δY`` and ``δb += Σ_rows δY`` (accumulate)."""
+        x, y = self.check_io(in_tensors, out_tensors)
+        backend.get(x.dtype).conv2d_delta_weights(x.elements, y.delta_matrix(),
+                                                  self.weights.delta_matrix(), self.bias.deltas,
+                                                  self.geometry(x.shape))
+
+    def __repr__(self) -> str:
+        kh, kw = self.kernel_size
+        sh, sw = self.stride
+        ph, pw = self.padding
+        dh, dw = self.dilation
+        s = (f"Conv2D({self.in_channels}->{self.out_channels}, {kh}x{kw}, "
+             f"stride {sh if sh == sw else f'{sh}x{sw}'}, pad {ph if ph == pw else f'{ph}x{pw}'}")
+        if (dh, dw) != (1, 1):
+            s += f", dilation {dh if dh == dw else f'{dh}x{dw}'}"
+        return s + ")"
