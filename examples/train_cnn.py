@@ -19,19 +19,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
-from framework import (FullyConnected, InputLayer, Network, ReLU, SGDTrainer, SoftmaxCrossEntropy,
-                       backend, evaluate)
+from framework import FullyConnected, InputLayer, Network, ReLU, SoftmaxCrossEntropy, backend
+from framework.cli import add_training_options, main_for, parse, train_and_report
 from framework.data import load_digits_images, load_mnist, shift_images, train_test_split
 from framework.layers.conv2d import Conv2D
 from framework.layers.flatten import Flatten
 from framework.layers.max_pool2d import MaxPool2D
-from framework.plotting import plot_history
-from framework.serialize import load_network, save_network
 
 
 def build_digits_cnn(seed: int, channels: tuple[int, int] = (32, 64)) -> Network:
@@ -69,22 +65,12 @@ def run(argv: list[str] | None = None) -> dict:
     """Parse ``argv``, train, evaluate; return ``{"history", "test_accuracy", "test_loss", "seconds"}``."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--epochs", type=int, default=None, help="default: 30 on digits, 5 on MNIST")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=0.001, help="learning rate")
-    p.add_argument("--flavor", default="adam", help="sgd, momentum, nesterov, adagrad, rmsprop, adam")
-    p.add_argument("--seed", type=int, default=0)
+    add_training_options(p, epochs=None, batch_size=64, lr=0.001)
     p.add_argument("--channels", type=int, nargs=2, default=[32, 64],
                    help="channels of the two conv layers (digits network)")
     p.add_argument("--no-augment", action="store_true", help="train without shifted copies")
     p.add_argument("--mnist", metavar="DIR", help="folder with the MNIST IDX files (.gz or plain)")
-    p.add_argument("--backend", choices=["numpy", "c"], help="default: c if built, else numpy")
-    p.add_argument("--save", metavar="FILE", help="save the trained parameters (.npz, atomic)")
-    p.add_argument("--load", metavar="FILE", help="start from saved parameters")
-    p.add_argument("--plot", metavar="PNG", help="save loss/accuracy curves (needs matplotlib)")
-    args = p.parse_args(argv)
-    if args.backend:
-        backend.set_backend(args.backend)
+    args = parse(p, argv)
     epochs = args.epochs if args.epochs is not None else (5 if args.mnist else 30)
 
     x_train, y_train, x_test, y_test = load_data(args)
@@ -94,34 +80,15 @@ def run(argv: list[str] | None = None) -> dict:
     if not args.no_augment and not args.mnist:
         x_train, y_train = shift_images(x_train, y_train)
     net = build_lenet(args.seed) if args.mnist else build_digits_cnn(args.seed, tuple(args.channels))
-    if args.load:
-        load_network(args.load, net)
-        print(f"loaded parameters from {args.load}")
     augmented = "with" if not args.no_augment and not args.mnist else "without"
     print(f"{net}\ntraining on {len(x_train)} images ({augmented} shifted copies), validating on "
           f"{len(x_val)}, testing on {len(x_test)} held out; backend: {backend.get_backend()}",
           flush=True)
-
-    trainer = SGDTrainer(learning_rate=args.lr, batch_size=args.batch_size, epochs=epochs,
-                         flavor=args.flavor, seed=args.seed, verbose=True, stream=sys.stdout)
-    start = time.perf_counter()
-    history = trainer.optimize(net, x_train, y_train, validation_data=(x_val, y_val))
-    seconds = time.perf_counter() - start
-    test_loss, test_acc = evaluate(net, x_test, y_test)
-    print(f"test accuracy {100 * test_acc:.2f}% (loss {test_loss:.4f}) on {len(x_test)} held-out "
-          f"images; training took {seconds:.1f} s")
-    if args.save:
-        save_network(args.save, net, extra={"test_accuracy": test_acc, "epochs": epochs})
-        print(f"saved parameters to {args.save}")
-    if args.plot:
-        print(plot_history(history, Path(args.plot), title="CNN on MNIST" if args.mnist else "CNN on digits"))
-    return {"history": history, "test_accuracy": test_acc, "test_loss": test_loss, "seconds": seconds}
+    return train_and_report(net, args, (x_train, y_train), (x_val, y_val), (x_test, y_test),
+                            title="CNN on MNIST" if args.mnist else "CNN on digits", epochs=epochs)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    run(argv)
-    return 0
+main = main_for(run)
 
 
 if __name__ == "__main__":

@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
-from framework import FullyConnected, InputLayer, Network, SGDTrainer, SoftmaxCrossEntropy, backend, evaluate
+from framework import FullyConnected, InputLayer, Network, SoftmaxCrossEntropy, backend
+from framework.cli import add_training_options, main_for, parse, train_and_report
 from framework.data import load_digits_images, train_test_split
 from framework.layers.lstm import LSTM
-from framework.plotting import plot_history
-from framework.serialize import load_network, save_network
 
 
 def build_lstm_classifier(rows: int, row_size: int, hidden: int, n_classes: int, seed: int) -> Network:
@@ -49,51 +46,22 @@ def run(argv: list[str] | None = None) -> dict:
     """Parse ``argv``, train, evaluate; return ``{"history", "test_accuracy", "test_loss", "seconds"}``."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=0.005, help="learning rate")
-    p.add_argument("--flavor", default="adam", help="sgd, momentum, nesterov, adagrad, rmsprop, adam")
+    add_training_options(p, epochs=30, batch_size=32, lr=0.005)
     p.add_argument("--hidden", type=int, default=64, help="LSTM units")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--backend", choices=["numpy", "c"], help="default: c if built, else numpy")
-    p.add_argument("--save", metavar="FILE", help="save the trained parameters (.npz, atomic)")
-    p.add_argument("--load", metavar="FILE", help="start from saved parameters")
-    p.add_argument("--plot", metavar="PNG", help="save loss/accuracy curves (needs matplotlib)")
-    args = p.parse_args(argv)
-    if args.backend:
-        backend.set_backend(args.backend)
+    args = parse(p, argv)
 
     x_train, y_train, x_test, y_test = load_sequences(args.seed)
     x_train, y_train, x_val, y_val = train_test_split(x_train, y_train, 0.1, seed=args.seed)
     rows, row_size = x_train.shape[1:]
     net = build_lstm_classifier(rows, row_size, args.hidden, 10, args.seed)
-    if args.load:
-        load_network(args.load, net)
-        print(f"loaded parameters from {args.load}")
     print(f"{net}\nreading each digit as {rows} rows of {row_size} pixels; training on "
-          f"{len(x_train)} images, validating on {len(x_val)}, testing on {len(x_test)} held out; "
-          f"backend: {backend.get_backend()}", flush=True)
-
-    trainer = SGDTrainer(learning_rate=args.lr, batch_size=args.batch_size, epochs=args.epochs,
-                         flavor=args.flavor, seed=args.seed, verbose=True, stream=sys.stdout)
-    start = time.perf_counter()
-    history = trainer.optimize(net, x_train, y_train, validation_data=(x_val, y_val))
-    seconds = time.perf_counter() - start
-    test_loss, test_acc = evaluate(net, x_test, y_test)
-    print(f"test accuracy {100 * test_acc:.2f}% (loss {test_loss:.4f}, chance 10%) on "
-          f"{len(x_test)} held-out images; training took {seconds:.1f} s")
-    if args.save:
-        save_network(args.save, net, extra={"test_accuracy": test_acc, "epochs": args.epochs})
-        print(f"saved parameters to {args.save}")
-    if args.plot:
-        print(plot_history(history, Path(args.plot), title="LSTM on digits, row by row"))
-    return {"history": history, "test_accuracy": test_acc, "test_loss": test_loss, "seconds": seconds}
+          f"{len(x_train)} images, validating on {len(x_val)}, testing on {len(x_test)} held out "
+          f"(chance 10%); backend: {backend.get_backend()}", flush=True)
+    return train_and_report(net, args, (x_train, y_train), (x_val, y_val), (x_test, y_test),
+                            title="LSTM on digits, row by row")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    run(argv)
-    return 0
+main = main_for(run)
 
 
 if __name__ == "__main__":

@@ -9,40 +9,13 @@
  * libm's expf and tanhf are scalar calls here (GCC only uses glibc's vector
  * versions under -ffast-math, which would also break NaN handling), which
  * made sigmoid 2x and tanh 25x slower than NumPy's SIMD loops. So exp and
- * tanh are computed inline, with the Cephes single-precision polynomials
- * (relative error about 1e-7, i.e. one or two float32 ulp).
+ * tanh are computed inline (fastmath.h, shared with lstm.c).
  */
 #include <math.h>
 #include <stddef.h>
 
+#include "fastmath.h"
 #include "kernels.h"
-
-/*
- * exp_nonpos: exp(x) for x <= 0 (or NaN), branch-free so loops vectorise.
- * exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln(2)/2, exp(r) by a
- * degree-6 polynomial (Cephes expf). Below -87 the result, under FLT_MIN,
- * is flushed to 0; NaN gives NaN.
- */
-static inline float exp_nonpos(float x) {
-    float xc = x >= -87.0f ? x : -87.0f;        /* NaN becomes -87: finite below */
-    /* n = round(xc / ln2) in [-126, 0], by truncating a positive value
-     * (an int conversion vectorises, floorf does not with GCC 12) */
-    int ni = -(int)(0.5f - xc * 1.44269504088896341f);
-    float n = (float)ni;
-    /* r = xc - n*ln2, with ln2 split in two so n*ln2 is exact enough */
-    float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * (r * r) + r + 1.0f;
-    union { int i; float f; } scale; /* the float 2^n, built from its bits */
-    scale.i = (ni + 127) << 23;
-    float e = p * scale.f;
-    return x >= -87.0f ? e : (x < -87.0f ? 0.0f : x); /* flushed; NaN passes */
-}
 
 /*
  * add_bias: y[r, o] += bias[o].
@@ -89,9 +62,7 @@ void bias_grad(const float *dy, float *dbias, int R, int O) {
  */
 void sigmoid_forward(const float *x, float *y, long n) {
     for (long i = 0; i < n; i++) {
-        float xi = x[i];
-        float e = exp_nonpos(-fabsf(xi));
-        y[i] = (xi >= 0.0f ? 1.0f : e) / (1.0f + e);
+        y[i] = sigmoid_inline(x[i]);
     }
 }
 
@@ -129,20 +100,7 @@ void relu_backward(const float *x, const float *dy, float *dx, long n) {
  * cannot overflow. The sign is copied back, so tanh(-0) = -0.
  */
 void tanh_forward(const float *x, float *y, long n) {
-    for (long i = 0; i < n; i++) {
-        float xi = x[i];
-        float ax = fabsf(xi);
-        float e = exp_nonpos(-2.0f * ax);
-        float large = (1.0f - e) / (1.0f + e);
-        float z = xi * xi;
-        float p = -5.70498872745e-3f;
-        p = p * z + 2.06390887954e-2f;
-        p = p * z - 5.37397155531e-2f;
-        p = p * z + 1.33314422036e-1f;
-        p = p * z - 3.33332819422e-1f;
-        float small = p * z * ax + ax;
-        y[i] = copysignf(ax > 0.625f ? large : small, xi);
-    }
+    for (long i = 0; i < n; i++) y[i] = tanh_inline(x[i]);
 }
 
 /*

@@ -38,6 +38,7 @@
 #include <omp.h>
 #endif
 
+#include "fastmath.h"
 #include "kernels.h"
 
 /*
@@ -45,46 +46,6 @@
  * this many units (N*H): below it, waking the team costs more than it saves.
  */
 #define LSTM_PARALLEL_MIN_UNITS 2048
-
-/* exp(x) for x <= 0 (or NaN), branch-free; see elementwise.c. */
-static inline float exp_nonpos(float x) {
-    float xc = x >= -87.0f ? x : -87.0f;        /* NaN becomes -87: finite below */
-    int ni = -(int)(0.5f - xc * 1.44269504088896341f);
-    float n = (float)ni;
-    float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * (r * r) + r + 1.0f;
-    union { int i; float f; } scale; /* the float 2^n, built from its bits */
-    scale.i = (ni + 127) << 23;
-    float e = p * scale.f;
-    return x >= -87.0f ? e : (x < -87.0f ? 0.0f : x); /* flushed; NaN passes */
-}
-
-/* sigmoid(x) = 1/(1+exp(-x)) with exp only of -|x| <= 0: no overflow. */
-static inline float sigmoid_inline(float x) {
-    float e = exp_nonpos(-fabsf(x));
-    return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
-}
-
-/* tanh(x): odd polynomial for |x| <= 0.625, (1-e)/(1+e), e = exp(-2|x|), above. */
-static inline float tanh_inline(float x) {
-    float ax = fabsf(x);
-    float e = exp_nonpos(-2.0f * ax);
-    float large = (1.0f - e) / (1.0f + e);
-    float z = x * x;
-    float p = -5.70498872745e-3f;
-    p = p * z + 2.06390887954e-2f;
-    p = p * z - 5.37397155531e-2f;
-    p = p * z + 1.33314422036e-1f;
-    p = p * z - 3.33332819422e-1f;
-    float small = p * z * ax + ax;
-    return copysignf(ax > 0.625f ? large : small, x);
-}
 
 /* ------------------------------------------------------------------------
  * One sample's H units of one step: the body both cell kernels loop over n.
