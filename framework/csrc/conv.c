@@ -40,6 +40,7 @@
 #endif
 
 #include "kernels.h"
+#include "gemm_packed.h"
 
 /* floats per patch-matrix chunk: 128K floats = 512 KB, half of a Zen 4 L2,
  * leaving room for sgemm's packed panels and the output rows (measured on
@@ -103,6 +104,27 @@ static int use_threads(const geom_t *g, int cols) {
     return flops >= CONV_PARALLEL_MIN_FLOPS ? max_threads() : 1;
 }
 
+/*
+ * patch_buffer: the calling thread's patch-chunk buffer, at least nfloats
+ * floats, kept between calls (like sgemm's packing buffers). A chunk is
+ * ~512 KB, above malloc's mmap threshold: a malloc/free per call mapped
+ * fresh pages every time, and the kernel zeroing them on first touch cost
+ * ~5 % of a forward pass. Thread-local, so every OpenMP thread (the pool
+ * persists between calls) and every Python thread has its own; grown on
+ * demand, never shrunk. NULL when out of memory.
+ */
+static _Thread_local float *tl_patch = NULL;
+static _Thread_local size_t tl_patch_capacity = 0; /* in floats */
+
+static float *patch_buffer(size_t nfloats) {
+    if (nfloats > tl_patch_capacity) {
+        free(tl_patch);
+        tl_patch = malloc(sizeof(float) * (nfloats > 0 ? nfloats : 1));
+        tl_patch_capacity = tl_patch ? nfloats : 0;
+    }
+    return tl_patch;
+}
+
 /* ------------------------------------------------------------------------
  * im2col_rows: the rows of P for positions q in [q0, q1) (overwrite).
  *   x  [N, H, W, C]         x[n + N*(h + H*(w + W*c))]       (read)
@@ -145,6 +167,80 @@ static void im2col_rows(const float *x, float *p, long ldp, const geom_t *g, int
             }
         }
     }
+}
+
+/* ------------------------------------------------------------------------
+ * im2col_packed: the same rows of P as im2col_rows, written straight into
+ * sgemm's packed-A layout (gemm_packed.h), so sgemm_prepacked need not copy
+ * them again (overwrite).
+ *   x   [N, H, W, C]   x[n + N*(h + H*(w + W*c))]                   (read)
+ *   pp  ceil(rows/mr) panels of [K][mr], rows = N*(q1-q0): local row
+ *       rl = n + N*(q - q0) of column k at
+ *         pp[(rl/mr)*mr*K + k*mr + rl%mr]                  (overwritten;
+ *       rows past `rows` in the last panel are zero)
+ * Reference: im2col_rows(x, p, rows, g, q0, q1), then
+ *   pp[(rl/mr)*mr*K + k*mr + rl%mr] = p[rl + rows*k]  (0 for rl >= rows).
+ * The runs are those of im2col_rows, cut at panel boundaries by put_run.
+ * ---------------------------------------------------------------------- */
+/* put_run: rows [rl, rl+len) of column k from src (zeros if src is NULL).
+ * One division per run, not per panel piece (a 64-bit idiv per 32-float
+ * piece cost as much as the copy). Reference form:
+ *   for (t = 0; t < len; t++)
+ *       pp[((rl+t)/mr)*mr*K + k*mr + (rl+t)%mr] = src ? src[t] : 0; */
+static inline __attribute__((always_inline))
+void put_run(float *pp, long K, int mr, long k, long rl, const float *src, long len) {
+    if (len <= 0) return;
+    long i = rl % mr;
+    float *d = pp + (rl / mr) * mr * K + k * mr + i;   /* seek to packed (rl, k) */
+    const long panel = (long)mr * K;                    /* floats per packed panel */
+    while (len > 0) {
+        long n = mr - i < len ? mr - i : len;
+        if (src) {
+            if (n == 32) memcpy(d, src, 32 * sizeof(float)); /* a whole AVX-512 panel: inlined */
+            else memcpy(d, src, (size_t)n * sizeof(float));
+            src += n;
+        } else {
+            memset(d, 0, (size_t)n * sizeof(float));
+        }
+        len -= n;
+        d += panel - i;                                 /* seek to the next panel, row 0 */
+        i = 0;
+    }
+}
+
+static void im2col_packed(const float *x, float *pp, int mr, const geom_t *g, int q0, int q1) {
+    const int N = g->N, H = g->H, W = g->W, Ho = g->Ho;
+    const long K = g->K, rows = (long)N * (q1 - q0);
+    for (int c = 0; c < g->C; c++)
+    for (int j = 0; j < g->kw; j++)
+    for (int i = 0; i < g->kh; i++) {
+        long k = i + (long)g->kh * (j + (long)g->kw * c);
+        for (int wo = q0 / Ho; wo * Ho < q1; wo++) {
+            int hoa = imax(q0 - wo * Ho, 0), hob = imin(q1 - wo * Ho, Ho);
+            long rl = (long)N * (wo * Ho + hoa - q0);   /* local row of (0, hoa, wo) */
+            int w = wo * g->sw - g->pw + j * g->dw;
+            if (w < 0 || w >= W) {                      /* the whole stretch is padding */
+                put_run(pp, K, mr, k, rl, NULL, (long)N * (hob - hoa));
+                continue;
+            }
+            const float *xc = x + (long)N * H * (w + (long)W * c); /* seek to x[0, 0, w, c] */
+            int h0 = i * g->dh - g->ph;                 /* h = ho*sh + h0 */
+            if (g->sh == 1) {
+                int lo = imin(imax(-h0, hoa), hob), hi = imax(imin(H - h0, hob), lo);
+                put_run(pp, K, mr, k, rl, NULL, (long)N * (lo - hoa));
+                put_run(pp, K, mr, k, rl + (long)N * (lo - hoa), xc + (long)N * (lo + h0),
+                        (long)N * (hi - lo));
+                put_run(pp, K, mr, k, rl + (long)N * (hi - hoa), NULL, (long)N * (hob - hi));
+            } else {
+                for (int ho = hoa; ho < hob; ho++, rl += N) {
+                    int h = ho * g->sh + h0;
+                    put_run(pp, K, mr, k, rl, h < 0 || h >= H ? NULL : xc + (long)N * h, N);
+                }
+            }
+        }
+    }
+    long full = (rows + mr - 1) / mr * mr;              /* zero the last panel's extra rows */
+    for (long k = 0; k < K; k++) put_run(pp, K, mr, k, rows, NULL, full - rows);
 }
 
 /* ------------------------------------------------------------------------
@@ -274,23 +370,32 @@ void conv2d_forward(const float *x, const float *w, const float *b, float *y, in
     int qc = chunk_positions(&g, nt);
     int nchunks = (g.Q + qc - 1) / qc;
     if (nt > nchunks) nt = nchunks;
+    int bs[5];
+    gemm_block_sizes(bs);
+    const int mr = bs[0];                               /* rows per packed panel */
+    size_t chunk_rows = ((size_t)N * qc + mr - 1) / mr * mr;
+    /* the kernel, packed once for every chunk and thread (read-only) */
+    float *wp = malloc(sizeof(float) * sgemm_packed_b_floats((int)g.K, O));
+    sgemm_pack_b(0, (int)g.K, O, w, (int)g.K, wp);
 #pragma omp parallel num_threads(nt)
     {
-        float *pbuf = malloc(sizeof(float) * (size_t)N * qc * g.K);
+        float *pbuf = patch_buffer(chunk_rows * g.K);
 #pragma omp for schedule(static)
         for (int t = 0; t < nchunks; t++) {
             int q0 = t * qc, q1 = imin(q0 + qc, g.Q);
             int rows = N * (q1 - q0);
             float *yc = y + (long)N * q0;               /* seek to Y[N*q0, 0] */
-            im2col_rows(x, pbuf, rows, &g, q0, q1);
-            sgemm(0, 0, rows, O, (int)g.K, 1.0f, pbuf, rows, w, (int)g.K, 0.0f, yc, (int)g.R);
+            /* plain form: im2col_rows(x, pbuf, rows, &g, q0, q1), then
+             * sgemm(0, 0, rows, O, K, 1, pbuf, rows, w, K, 0, yc, R) */
+            im2col_packed(x, pbuf, mr, &g, q0, q1);
+            sgemm_prepacked(rows, O, (int)g.K, 1.0f, 0, NULL, 0, pbuf, wp, 0.0f, yc, (int)g.R);
             for (int o = 0; o < O; o++) {
                 float *yo = yc + g.R * o, bo = b[o];   /* seek to Y[N*q0, o] */
                 for (int r = 0; r < rows; r++) yo[r] += bo;
             }
         }
-        free(pbuf);
     }
+    free(wp);
 }
 
 /* ------------------------------------------------------------------------
@@ -336,19 +441,27 @@ static void backward_full(const float *dy, const float *w, float *dx, int O, con
     int qc = chunk_positions(&gf, nt);
     int nchunks = (gf.Q + qc - 1) / qc;
     if (nt > nchunks) nt = nchunks;
+    int bs[5];
+    gemm_block_sizes(bs);
+    const int mr = bs[0];                               /* rows per packed panel */
+    size_t chunk_rows = ((size_t)N * qc + mr - 1) / mr * mr;
+    float *wp = malloc(sizeof(float) * sgemm_packed_b_floats((int)kk, C)); /* packed once */
+    sgemm_pack_b(0, (int)kk, C, w180, (int)kk, wp);
 #pragma omp parallel num_threads(nt)
     {
-        float *pbuf = malloc(sizeof(float) * (size_t)N * qc * gf.K);
+        float *pbuf = patch_buffer(chunk_rows * gf.K);
 #pragma omp for schedule(static)
         for (int t = 0; t < nchunks; t++) {
             int q0 = t * qc, q1 = imin(q0 + qc, gf.Q);
             int rows = N * (q1 - q0);
-            im2col_rows(dy, pbuf, rows, &gf, q0, q1);
-            sgemm(0, 0, rows, C, (int)kk, 1.0f, pbuf, rows, w180, (int)kk, 0.0f,
-                  dx + (long)N * q0, (int)gf.R);         /* seek to dX[N*q0, 0] */
+            /* plain form: im2col_rows(dy, pbuf, rows, &gf, q0, q1), then
+             * sgemm(0, 0, rows, C, kk, 1, pbuf, rows, w180, kk, 0, dX rows, R) */
+            im2col_packed(dy, pbuf, mr, &gf, q0, q1);
+            sgemm_prepacked(rows, C, (int)kk, 1.0f, 0, NULL, 0, pbuf, wp, 0.0f,
+                            dx + (long)N * q0, (int)gf.R); /* seek to dX[N*q0, 0] */
         }
-        free(pbuf);
     }
+    free(wp);
     free(w180);
 }
 
@@ -359,7 +472,7 @@ static void backward_col2im_serial(const float *dy, const float *w, float *dx, i
     const int N = g->N, C = g->C;
     int nt = use_threads(g, O);
     int qc = chunk_positions(g, 1);
-    float *pbuf = malloc(sizeof(float) * (size_t)N * qc * g->K);
+    float *pbuf = patch_buffer((size_t)N * qc * g->K);
     memset(dx, 0, sizeof(float) * (size_t)N * g->H * g->W * C);
     for (int q0 = 0; q0 < g->Q; q0 += qc) {
         int q1 = imin(q0 + qc, g->Q);
@@ -369,7 +482,6 @@ static void backward_col2im_serial(const float *dy, const float *w, float *dx, i
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (int c = 0; c < C; c++) col2im_rows(pbuf, rows, dx, g, q0, q1, c, c + 1);
     }
-    free(pbuf);
 }
 
 /* backward_col2im: the same, with threads taking whole chunks.
@@ -391,6 +503,9 @@ static int backward_col2im(const float *dy, const float *w, float *dx, int O, co
     int sep = (int)((g->Ho * m - 1 + qc - 1) / qc);
     if (nt < 2 || nchunks / nt < 2 * sep) return 0;     /* too few chunks: not done */
     long plane = (long)N * g->H;                        /* floats of one dx column (w, c) */
+    /* op(B) = w' [O, K], packed once for every chunk and thread (read-only) */
+    float *wp = malloc(sizeof(float) * sgemm_packed_b_floats(O, (int)g->K));
+    sgemm_pack_b(1, O, (int)g->K, w, (int)g->K, wp);
 #pragma omp parallel num_threads(nt)
     {
         int tid = 0, nth = 1;
@@ -399,7 +514,7 @@ static int backward_col2im(const float *dy, const float *w, float *dx, int O, co
         nth = omp_get_num_threads();
 #endif
         int c0 = (int)((long)nchunks * tid / nth), c1 = (int)((long)nchunks * (tid + 1) / nth);
-        float *pbuf = malloc(sizeof(float) * (size_t)N * qc * g->K);
+        float *pbuf = patch_buffer((size_t)N * qc * g->K);
 #pragma omp for schedule(static)
         for (long col = 0; col < (long)g->W * g->C; col++)
             memset(dx + plane * col, 0, sizeof(float) * (size_t)plane); /* dx[0, 0, w, c] */
@@ -410,14 +525,15 @@ static int backward_col2im(const float *dy, const float *w, float *dx, int O, co
             for (int t = a; t < b; t++) {
                 int q0 = t * qc, q1 = imin(q0 + qc, g->Q);
                 int rows = N * (q1 - q0);
-                sgemm(0, 1, rows, (int)g->K, O, 1.0f, dy + (long)N * q0, (int)g->R, w,
-                      (int)g->K, 0.0f, pbuf, rows);     /* dY rows from N*q0 on */
+                /* plain form: sgemm(0, 1, rows, K, O, 1, dY rows, R, w, K, 0, pbuf, rows) */
+                sgemm_prepacked(rows, (int)g->K, O, 1.0f, 0, dy + (long)N * q0, (int)g->R, NULL,
+                                wp, 0.0f, pbuf, rows);  /* dY rows from N*q0 on */
                 col2im_rows(pbuf, rows, dx, g, q0, q1, 0, g->C);
             }
 #pragma omp barrier
         }
-        free(pbuf);
     }
+    free(wp);
     return 1;
 }
 
@@ -566,7 +682,7 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
 #endif
         float *mine = part + wsize * tid;               /* seek to this thread's sum */
         double *bmine = bpart + (size_t)O * tid;
-        float *pbuf = malloc(sizeof(float) * (size_t)N * qc * g.K);
+        float *pbuf = patch_buffer((size_t)N * qc * g.K);
 #pragma omp for schedule(static)
         for (int t = 0; t < nchunks; t++) {
             int q0 = t * qc, q1 = imin(q0 + qc, g.Q);
@@ -588,7 +704,6 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
                 bmine[o] += sum;
             }
         }
-        free(pbuf);
     }
     for (int t = 0; t < nt; t++) {                      /* dW[k, o] += partT[o, k] */
         for (long k = 0; k < g.K; k++)

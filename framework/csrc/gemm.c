@@ -40,6 +40,7 @@
 #endif
 
 #include "kernels.h"
+#include "gemm_packed.h"
 
 /* ------------------------------------------------------------------------
  * Block sizes. MR x NR is the register tile; it is picked per instruction
@@ -321,20 +322,35 @@ static void pack_b(int transb, const float *b, int ldb, int p0, int j0,
  *   c   [MR, NR] tile of C, c[i + ldc*j]; overwritten when beta == 0
  *       (never read then), else scaled by beta and accumulated into.
  * ---------------------------------------------------------------------- */
+/* a micro-kernel, as called through a pointer (the narrow edge kernels) */
+typedef void (*micro_fn)(int kc, const float *restrict pa, size_t a_step,
+                         const float *restrict pb,
+                         float *restrict c, size_t ldc, float alpha, float beta);
+
 #if defined(__AVX512F__)
 
-static void micro_kernel(int kc, const float *restrict pa, size_t a_step,
-                         const float *restrict pb,
-                         float *restrict c, size_t ldc, float alpha, float beta) {
+/*
+ * micro_kernel_cols: the same for the first NCOLS columns only (NCOLS a
+ * compile-time constant after inlining: 12, 8 or 4), reading pb with its
+ * packed stride NR. The narrow ones serve the last micro-panel of B when it
+ * is mostly padding (N = 64 = 5*12 + 4 would otherwise spend 1/9 of its
+ * multiply-adds on zero columns); with 8 or 16 independent accumulators
+ * they still cover the FMA latency. c is [MR, NCOLS], c[i + ldc*j].
+ */
+static inline __attribute__((always_inline))
+void micro_kernel_cols(int kc, const float *restrict pa, size_t a_step,
+                       const float *restrict pb,
+                       float *restrict c, size_t ldc, float alpha, float beta,
+                       const int ncols) {
     __m512 acc0[NR], acc1[NR]; /* rows 0..15 and 16..31 of column j */
 #pragma GCC unroll 12
-    for (int j = 0; j < NR; j++) {
+    for (int j = 0; j < ncols; j++) {
         acc0[j] = _mm512_setzero_ps();
         acc1[j] = _mm512_setzero_ps();
     }
     /* warm the C tile while the product is being computed */
 #pragma GCC unroll 12
-    for (int j = 0; j < NR; j++) {
+    for (int j = 0; j < ncols; j++) {
         _mm_prefetch((const char *)(c + ldc * j), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + ldc * j + 31), _MM_HINT_T0);
     }
@@ -344,7 +360,7 @@ static void micro_kernel(int kc, const float *restrict pa, size_t a_step,
         __m512 a1 = _mm512_loadu_ps(pa + 16);
         _mm_prefetch((const char *)(pa + 8 * a_step), _MM_HINT_T0);
 #pragma GCC unroll 12
-        for (int j = 0; j < NR; j++) {
+        for (int j = 0; j < ncols; j++) {
             __m512 bj = _mm512_set1_ps(pb[j]);
             acc0[j] = _mm512_fmadd_ps(a0, bj, acc0[j]);
             acc1[j] = _mm512_fmadd_ps(a1, bj, acc1[j]);
@@ -355,7 +371,7 @@ static void micro_kernel(int kc, const float *restrict pa, size_t a_step,
     __m512 va = _mm512_set1_ps(alpha);
     if (beta == 0.0f) {
 #pragma GCC unroll 12
-        for (int j = 0; j < NR; j++) {
+        for (int j = 0; j < ncols; j++) {
             float *cj = c + ldc * j; /* seek to C[0, j] */
             _mm512_storeu_ps(cj, _mm512_mul_ps(va, acc0[j]));
             _mm512_storeu_ps(cj + 16, _mm512_mul_ps(va, acc1[j]));
@@ -363,13 +379,41 @@ static void micro_kernel(int kc, const float *restrict pa, size_t a_step,
     } else {
         __m512 vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 12
-        for (int j = 0; j < NR; j++) {
+        for (int j = 0; j < ncols; j++) {
             float *cj = c + ldc * j; /* seek to C[0, j] */
             _mm512_storeu_ps(cj, _mm512_fmadd_ps(va, acc0[j], _mm512_mul_ps(vb, _mm512_loadu_ps(cj))));
             _mm512_storeu_ps(cj + 16, _mm512_fmadd_ps(va, acc1[j], _mm512_mul_ps(vb, _mm512_loadu_ps(cj + 16))));
         }
     }
 }
+
+static void micro_kernel(int kc, const float *restrict pa, size_t a_step,
+                         const float *restrict pb,
+                         float *restrict c, size_t ldc, float alpha, float beta) {
+    micro_kernel_cols(kc, pa, a_step, pb, c, ldc, alpha, beta, NR);
+}
+
+static void micro_kernel_8(int kc, const float *restrict pa, size_t a_step,
+                           const float *restrict pb,
+                           float *restrict c, size_t ldc, float alpha, float beta) {
+    micro_kernel_cols(kc, pa, a_step, pb, c, ldc, alpha, beta, 8);
+}
+
+static void micro_kernel_4(int kc, const float *restrict pa, size_t a_step,
+                           const float *restrict pb,
+                           float *restrict c, size_t ldc, float alpha, float beta) {
+    micro_kernel_cols(kc, pa, a_step, pb, c, ldc, alpha, beta, 4);
+}
+
+/* narrow_kernel: columns computed for a last micro-panel with nr < NR
+ * columns (4, 8 or NR), and the kernel that computes them */
+static inline int narrow_kernel(int nr, micro_fn *fn) {
+    if (nr <= 4) { *fn = micro_kernel_4; return 4; }
+    if (nr <= 8) { *fn = micro_kernel_8; return 8; }
+    *fn = micro_kernel;
+    return NR;
+}
+#define HAVE_NARROW_KERNELS 1
 
 #elif defined(__AVX2__) && defined(__FMA__)
 
@@ -438,33 +482,45 @@ static void micro_kernel(int kc, const float *restrict pa, size_t a_step,
 /*
  * macro_kernel: C[0:mc, 0:nc] = alpha * Ablock * Bblock + beta * C for one
  * block of A and one packed block of B.
- *   pa  packed A block, ceil(mc/MR) micro-panels of [kc][MR]    (read)
+ *   pa  packed A block, ceil(mc/MR) micro-panels of [kc][MR], one
+ *       every pa_panel floats (MR*kc when packed here, MR*K when the
+ *       caller packed all of K: sgemm_prepacked)                (read)
  *   ad  NULL, or the A block itself, op(A)[i, p] at ad[i + lda*p] (read):
  *       then full MR-row panels are read in place and only a last partial
  *       panel comes from pa (at its usual offset)
- *   pb  packed B block, ceil(nc/NR) micro-panels of [kc][NR]    (read)
+ *   pb  packed B block, ceil(nc/NR) micro-panels of [kc][NR], one
+ *       every pb_panel floats (NR*kc, or NR*K when prepacked)  (read)
  *   c   [mc, nc] sub-matrix of C, c[i + ldc*j]: overwritten if beta == 0,
  *       else accumulated into.
  */
-static void macro_kernel(int mc, int nc, int kc, const float *pa,
-                         const float *ad, size_t lda, const float *pb,
+static void macro_kernel(int mc, int nc, int kc, const float *pa, size_t pa_panel,
+                         const float *ad, size_t lda, const float *pb, size_t pb_panel,
                          float *c, size_t ldc, float alpha, float beta) {
     float edge[MR * NR] __attribute__((aligned(ALIGN)));
     for (int jr = 0; jr < nc; jr += NR) {
         int nr = nc - jr < NR ? nc - jr : NR;
-        const float *pbj = pb + (size_t)jr * kc; /* seek to B micro-panel jr/NR */
+        const float *pbj = pb + pb_panel * (size_t)(jr / NR); /* seek to B micro-panel jr/NR */
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = mc - ir < MR ? mc - ir : MR;
             /* seek to A micro-panel ir/MR: in place, or packed */
-            const float *pai = ad && mr == MR ? ad + ir : pa + (size_t)ir * kc;
+            const float *pai = ad && mr == MR ? ad + ir : pa + pa_panel * (size_t)(ir / MR);
             size_t a_step = ad && mr == MR ? lda : MR;
             float *cij = c + ir + ldc * jr; /* seek to C[ir, jr] */
             if (mr == MR && nr == NR) {
                 micro_kernel(kc, pai, a_step, pbj, cij, ldc, alpha, beta);
             } else {
-                /* edge tile: full-size product into a temporary, then copy
-                 * the mr x nr part that exists */
-                micro_kernel(kc, pai, a_step, pbj, edge, MR, 1.0f, 0.0f);
+                /* edge tile: the narrowest kernel that covers nr columns;
+                 * straight into C when it covers exactly the tile, else
+                 * into a temporary, then copy the mr x nr part that exists */
+                micro_fn fn = micro_kernel;
+#ifdef HAVE_NARROW_KERNELS
+                int ncols = narrow_kernel(nr, &fn);
+                if (mr == MR && ncols == nr) {
+                    fn(kc, pai, a_step, pbj, cij, ldc, alpha, beta);
+                    continue;
+                }
+#endif
+                fn(kc, pai, a_step, pbj, edge, MR, 1.0f, 0.0f);
                 for (int j = 0; j < nr; j++) {
                     float *cj = cij + ldc * j; /* seek to C[ir, jr + j] */
                     const float *ej = edge + MR * j;
@@ -526,11 +582,17 @@ static float *packing_buffer(size_t nfloats) {
  * gemm_serial: sgemm on the calling thread, with its own packing buffer.
  *   op(A) [M, K], op(B) [K, N] (read); C [M, N], c[i + ldc*j],
  *   overwritten when beta == 0, else scaled by beta and accumulated into.
+ *   apre: NULL, or op(A) already packed by the caller (then a, lda and
+ *   transa are unused): ceil(M/MR) panels of [K][MR], op(A)[i, p] at
+ *   apre[(i/MR)*MR*K + p*MR + i%MR], rows past M zero (sgemm_prepacked).
+ *   bpre: NULL, or op(B) already packed (then b, ldb and transb are
+ *   unused): ceil(N/NR) panels of [K][NR], op(B)[p, j] at
+ *   bpre[(j/NR)*NR*K + p*NR + j%NR], columns past N zero (sgemm_pack_b).
  * Requires M, N, K >= 1.
  */
 static void gemm_serial(int transa, int transb, int M, int N, int K,
-                        float alpha, const float *a, int lda,
-                        const float *b, int ldb,
+                        float alpha, const float *a, int lda, const float *apre,
+                        const float *b, int ldb, const float *bpre,
                         float beta, float *c, size_t ldc) {
     /* equal-depth K blocks (a multiple of 8), so K = KC + 1 does not end
      * in a one-deep block whose C traffic costs as much as a full one */
@@ -543,20 +605,39 @@ static void gemm_serial(int transa, int transb, int M, int N, int K,
 
     /* one buffer: B's block first, then A's; the size of B's block is a
      * multiple of 16 floats, so A's block stays 64-byte aligned */
-    size_t pb_size = round_up((size_t)kc_max * round_up(nc_max, NR), 16);
-    size_t pa_size = (size_t)kc_max * round_up(mc_max, MR);
-    float *pb = packing_buffer(pb_size + pa_size);
-    if (!pb) {
+    size_t pb_size = bpre ? 0 : round_up((size_t)kc_max * round_up(nc_max, NR), 16);
+    size_t pa_size = apre ? 0 : (size_t)kc_max * round_up(mc_max, MR);
+    /* (nothing to pack when both operands come prepacked: no buffer then,
+     * and a thread that never had one must not take the fallback below) */
+    float *pb = pb_size + pa_size > 0 ? packing_buffer(pb_size + pa_size) : NULL;
+    if (pb_size + pa_size > 0 && !pb) {
         /* out of memory for the packed blocks: still give the right answer */
-        sgemm_ref(transa, transb, M, N, K, alpha, a, lda, b, ldb, beta, c, (int)ldc);
+        if (!apre && !bpre) {
+            sgemm_ref(transa, transb, M, N, K, alpha, a, lda, b, ldb, beta, c, (int)ldc);
+            return;
+        }
+        for (int j = 0; j < N; j++) {                   /* the plain loop, packed or not */
+            for (int i = 0; i < M; i++) {
+                float sum = 0.0f;
+                for (int p = 0; p < K; p++) {
+                    float av = apre ? apre[(size_t)(i / MR) * MR * K + (size_t)MR * p + i % MR]
+                             : transa ? a[p + (size_t)lda * i] : a[i + (size_t)lda * p];
+                    float bv = bpre ? bpre[(size_t)(j / NR) * NR * K + (size_t)NR * p + j % NR]
+                             : transb ? b[j + (size_t)ldb * p] : b[p + (size_t)ldb * j];
+                    sum += av * bv;
+                }
+                float *cij = c + i + ldc * j;           /* seek to C[i, j] */
+                *cij = beta == 0.0f ? alpha * sum : alpha * sum + beta * *cij;
+            }
+        }
         return;
     }
-    float *pa = pb + pb_size; /* seek past B's block */
+    float *pa = pb ? pb + pb_size : NULL; /* seek past B's block */
 
     /* With a single micro-panel of B (N <= NR), every micro-panel of A is
      * used exactly once: packing it would only add a copy. So an
      * untransposed A (columns already contiguous) is then read in place. */
-    int in_place_a = !transa && N <= NR;
+    int in_place_a = !apre && !transa && N <= NR;
 
     /* equal-sized MC blocks, rounded up to MR, so no block is a thin
      * leftover */
@@ -568,11 +649,25 @@ static void gemm_serial(int transa, int transb, int M, int N, int K,
         for (int pc = 0; pc < K; pc += kcb) {
             int kc = K - pc < kcb ? K - pc : kcb;
             float beta_k = pc == 0 ? beta : 1.0f; /* later blocks accumulate */
-            pack_b(transb, b, ldb, pc, jc, nc, kc, pb);
+            const float *pbk = pb;
+            size_t pb_panel = (size_t)NR * kc;
+            if (bpre) {
+                /* seek to the caller's panel jc/NR at depth pc */
+                pbk = bpre + (size_t)jc * K + (size_t)pc * NR;
+                pb_panel = (size_t)NR * K;
+            } else {
+                pack_b(transb, b, ldb, pc, jc, nc, kc, pb);
+            }
             for (int ic = 0; ic < M; ic += mcb) {
                 int mc = M - ic < mcb ? M - ic : mcb;
                 const float *ad = NULL;
-                if (in_place_a) {
+                const float *pai = pa;
+                size_t pa_panel = (size_t)MR * kc;
+                if (apre) {
+                    /* seek to the caller's panel ic/MR at depth pc */
+                    pai = apre + (size_t)ic * K + (size_t)pc * MR;
+                    pa_panel = (size_t)MR * K;
+                } else if (in_place_a) {
                     /* pack only a last partial panel; full ones are read
                      * in place from A[ic, pc] on */
                     int full = mc / MR * MR;
@@ -583,7 +678,7 @@ static void gemm_serial(int transa, int transb, int M, int N, int K,
                 } else {
                     pack_a(transa, a, lda, ic, pc, mc, kc, pa);
                 }
-                macro_kernel(mc, nc, kc, pa, ad, (size_t)lda, pb,
+                macro_kernel(mc, nc, kc, pai, pa_panel, ad, (size_t)lda, pbk, pb_panel,
                              c + ic + ldc * jc, /* seek to C[ic, jc] */
                              ldc, alpha, beta_k);
             }
@@ -624,7 +719,7 @@ void sgemm(int transa, int transb, int M, int N, int K,
         if (nt > panels) nt = panels; /* at least one panel each */
     }
     if (nt <= 1) {
-        gemm_serial(transa, transb, M, N, K, alpha, a, lda, b, ldb, beta, c, (size_t)ldc);
+        gemm_serial(transa, transb, M, N, K, alpha, a, lda, NULL, b, ldb, NULL, beta, c, (size_t)ldc);
         return;
     }
 #pragma omp parallel num_threads(nt)
@@ -639,7 +734,7 @@ void sgemm(int transa, int transb, int M, int N, int K,
             if (n1 > n0) {
                 /* seek to op(B)[0, n0] and C[0, n0] */
                 const float *bs = transb ? b + n0 : b + (size_t)ldb * n0;
-                gemm_serial(transa, transb, M, n1 - n0, K, alpha, a, lda, bs, ldb,
+                gemm_serial(transa, transb, M, n1 - n0, K, alpha, a, lda, NULL, bs, ldb, NULL,
                             beta, c + (size_t)ldc * n0, (size_t)ldc);
             }
         } else {
@@ -647,12 +742,46 @@ void sgemm(int transa, int transb, int M, int N, int K,
             if (m1 > m0) {
                 /* seek to op(A)[m0, 0] and C[m0, 0] */
                 const float *as = transa ? a + (size_t)lda * m0 : a + m0;
-                gemm_serial(transa, transb, m1 - m0, N, K, alpha, as, lda, b, ldb,
+                gemm_serial(transa, transb, m1 - m0, N, K, alpha, as, lda, NULL, b, ldb, NULL,
                             beta, c + m0, (size_t)ldc);
             }
         }
     }
 #else
-    gemm_serial(transa, transb, M, N, K, alpha, a, lda, b, ldb, beta, c, (size_t)ldc);
+    gemm_serial(transa, transb, M, N, K, alpha, a, lda, NULL, b, ldb, NULL, beta, c, (size_t)ldc);
 #endif
+}
+
+
+/*
+ * sgemm_pack_b: see gemm_packed.h. op(B)[0:K, 0:N] into ceil(N/NR) panels
+ * of [K][NR] (all of K, not KC blocks):
+ *   op(B) [K, N]  b[p + ldb*j] (transb == 0) or b[j + ldb*p]   (read)
+ *   out   out[(j/NR)*NR*K + p*NR + j%NR], columns past N zero (overwritten;
+ *         sgemm_packed_b_floats(K, N) floats)
+ */
+size_t sgemm_packed_b_floats(int K, int N) {
+    return (size_t)K * round_up((size_t)N, NR);
+}
+
+void sgemm_pack_b(int transb, int K, int N, const float *b, int ldb, float *out) {
+    if (K > 0 && N > 0) pack_b(transb, b, ldb, 0, 0, N, K, out);
+}
+
+/*
+ * sgemm_prepacked: see gemm_packed.h. C = alpha * op(A) * op(B) + beta * C
+ * on the calling thread, op(B) packed by sgemm_pack_b, op(A) either packed
+ * by the caller (apre) or read from a (transa, lda) and packed here.
+ *   C [M, N]: c[i + ldc*j], overwritten when beta == 0, else scaled by
+ *   beta and accumulated into.
+ */
+void sgemm_prepacked(int M, int N, int K, float alpha,
+                     int transa, const float *a, int lda, const float *apre,
+                     const float *bpre, float beta, float *c, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) {
+        scale_c(M, N, beta, c, ldc);
+        return;
+    }
+    gemm_serial(transa, 0, M, N, K, alpha, a, lda, apre, NULL, 1, bpre, beta, c, (size_t)ldc);
 }
