@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # check_memory.sh -- run the C kernels under AddressSanitizer (+ UBSan).
 #
+# Stage 1 (below) drives gemm.c and elementwise.c from a C program; stage 2
+# (at the end) runs every kernel, conv/pool/LSTM included, through its Python
+# wrapper and the kernel and layer tests.
+#
 # Compiles scripts/memcheck_driver.c together with framework/csrc/gemm.c and
 # elementwise.c using -fsanitize=address,undefined, then runs it: sgemm is
 # compared with sgemm_ref over shapes at every tile/block edge, all transposes,
@@ -35,4 +39,29 @@ echo "compiling with: $cc ${flags[*]}"
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     "$out/memcheck"
-echo "memory check passed"
+echo "memory check passed (stage 1: sgemm and elementwise kernels, exact-size buffers)"
+
+# Stage 2: every kernel through its real Python wrapper. Build the whole cffi
+# module with the sanitizers into a copy of the tree and run the kernel and
+# layer tests against it (conv, pooling and LSTM kernels included), with the
+# sanitizer runtimes preloaded into the (uninstrumented) Python.
+tree="$out/tree"
+mkdir -p "$tree"
+cp -r "$root/framework" "$root/tests" "$root/build_ext.py" "$root/pyproject.toml" "$tree/"
+rm -f "$tree"/framework/_kernels*.so
+echo "building the cffi module with: ${flags[*]}"
+(cd "$tree" && FRAMEWORK_CFLAGS="${flags[*]}" python3 build_ext.py > "$out/build.log" 2>&1) \
+    || { cat "$out/build.log"; exit 1; }
+preload="$("$cc" -print-file-name=libasan.so) $("$cc" -print-file-name=libubsan.so)"
+# --capture=sys: pytest must not swallow file descriptor 2, where the
+# sanitizers write their report before they stop the process.
+# detect_leaks=0: CPython itself keeps memory alive at exit; leaks in the
+# kernels are what stage 1 checks.
+(cd "$tree" && CI=true LD_PRELOAD="$preload" \
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    PYTHONPATH="$tree" python3 -c "import framework, sys; assert framework.__file__.startswith('$tree'), framework.__file__" \
+    && CI=true LD_PRELOAD="$preload" \
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    PYTHONPATH="$tree" python3 -m pytest -q -p no:cacheprovider --capture=sys tests/test_c_kernels.py \
+        tests/test_c_conv_kernels.py tests/test_c_lstm_kernels.py tests/layers)
+echo "memory check of every kernel through Python passed"
