@@ -38,6 +38,9 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include "kernels.h"
 #include "gemm_packed.h"
@@ -241,6 +244,146 @@ static void im2col_packed(const float *x, float *pp, int mr, const geom_t *g, in
     }
     long full = (rows + mr - 1) / mr * mr;              /* zero the last panel's extra rows */
     for (long k = 0; k < K; k++) put_run(pp, K, mr, k, rows, NULL, full - rows);
+}
+
+/* ------------------------------------------------------------------------
+ * im2col_packed_b: the rows of P for positions [q0, q1), written straight
+ * into sgemm's packed-B layout with the chunk's rows as the depth
+ * (gemm_packed.h), for dW' = dY' * P: op(B) = P_chunk [rows, K] (overwrite).
+ *   x   [N, H, W, C]   x[n + N*(h + H*(w + W*c))]                   (read)
+ *   pb  ceil(K/nr) panels of [rows][nr], rows = N*(q1-q0): local row
+ *       rl = n + N*(q - q0) of column k at
+ *         pb[(k/nr)*nr*rows + rl*nr + k%nr]                 (overwritten;
+ *       columns k >= K of the last panel are zero)
+ * Reference: im2col_rows(x, p, rows, g, q0, q1), then
+ *   pb[(k/nr)*nr*rows + rl*nr + k%nr] = p[rl + rows*k]  (0 for k >= K).
+ * That two-step form (then sgemm packing P again) wrote every chunk twice
+ * and read it twice; here each packed row block of 8 rows x 8 (or 4)
+ * columns is one register transpose of 8 (or 4) runs of x: for one output
+ * position and tap the 8 batch entries x[n0..n0+8, h, w, c] are contiguous.
+ * ---------------------------------------------------------------------- */
+#if defined(__AVX__)
+/* transpose_ptrs_8: 8 rows of d (stride ldd) get 8 floats each:
+ *   d[r*ldd + t] = s[t][r]  for r, t < 8   (overwritten) */
+static inline __attribute__((always_inline))
+void transpose_ptrs_8(const float *const *s, float *d, size_t ldd) {
+    __m256 r0 = _mm256_loadu_ps(s[0]), r1 = _mm256_loadu_ps(s[1]);
+    __m256 r2 = _mm256_loadu_ps(s[2]), r3 = _mm256_loadu_ps(s[3]);
+    __m256 r4 = _mm256_loadu_ps(s[4]), r5 = _mm256_loadu_ps(s[5]);
+    __m256 r6 = _mm256_loadu_ps(s[6]), r7 = _mm256_loadu_ps(s[7]);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    _mm256_storeu_ps(d + 0 * ldd, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + 1 * ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+/* transpose_ptrs_4: d[r*ldd + t] = s[t][r] for r < 8, t < 4 (overwritten) */
+static inline __attribute__((always_inline))
+void transpose_ptrs_4(const float *const *s, float *d, size_t ldd) {
+    __m256 r0 = _mm256_loadu_ps(s[0]), r1 = _mm256_loadu_ps(s[1]);
+    __m256 r2 = _mm256_loadu_ps(s[2]), r3 = _mm256_loadu_ps(s[3]);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)); /* rows 0 | 4 */
+    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)); /* rows 1 | 5 */
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)); /* rows 2 | 6 */
+    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)); /* rows 3 | 7 */
+    _mm_storeu_ps(d + 0 * ldd, _mm256_castps256_ps128(u0));
+    _mm_storeu_ps(d + 1 * ldd, _mm256_castps256_ps128(u1));
+    _mm_storeu_ps(d + 2 * ldd, _mm256_castps256_ps128(u2));
+    _mm_storeu_ps(d + 3 * ldd, _mm256_castps256_ps128(u3));
+    _mm_storeu_ps(d + 4 * ldd, _mm256_extractf128_ps(u0, 1));
+    _mm_storeu_ps(d + 5 * ldd, _mm256_extractf128_ps(u1, 1));
+    _mm_storeu_ps(d + 6 * ldd, _mm256_extractf128_ps(u2, 1));
+    _mm_storeu_ps(d + 7 * ldd, _mm256_extractf128_ps(u3, 1));
+}
+#endif
+
+/* the most columns of a packed-B panel im2col_packed_b handles (sgemm's NR
+ * is 12, 6 or 4) */
+#define PACKED_B_MAX_NR 16
+
+/* tap_t: where tap k = (i, j, c) reads x, relative to an output position:
+ *   h = ho*sh + dh0, w = wo*sw + dw0, x[0, h, w, c] at x + off + N*(h + H*w)
+ * (make_taps fills one per column k of P, once per call) */
+typedef struct { int dh0, dw0; long off; } tap_t;
+
+static void make_taps(tap_t *taps, const geom_t *g) {
+    for (long k = 0; k < g->K; k++) {
+        int i = (int)(k % g->kh), j = (int)((k / g->kh) % g->kw), c = (int)(k / ((long)g->kh * g->kw));
+        taps[k].dh0 = i * g->dh - g->ph;
+        taps[k].dw0 = j * g->dw - g->pw;
+        taps[k].off = (long)g->N * g->H * g->W * c;     /* seek to x[0, 0, 0, c] */
+    }
+}
+
+/* im2col_packed_b(x, zeros, taps, pb, nr, g, q0, q1): zeros holds N zero
+ * floats, read for the taps that fall into the padding */
+static void im2col_packed_b(const float *x, const float *zeros, const tap_t *taps, float *pb,
+                            int nr, const geom_t *g, int q0, int q1) {
+    const int N = g->N, H = g->H, W = g->W, Ho = g->Ho;
+    const long K = g->K, rows = (long)N * (q1 - q0);
+    const float *src[PACKED_B_MAX_NR];                  /* x[0, h, w, c] of each column, or zeros */
+    /* panel by panel, positions in order: the packed panel is written
+     * sequentially and each of its nr columns reads x forward along h (nr
+     * streams the prefetcher follows; position-major order jumped between
+     * all K of them and was 5 % slower overall) */
+    for (long k0 = 0; k0 < K; k0 += nr)
+    for (int q = q0; q < q1; q++) {
+        int hq = (q % Ho) * g->sh, wq = (q / Ho) * g->sw;
+        long rl0 = (long)N * (q - q0);                  /* local row of (0, ho, wo) */
+        {
+            float *d = pb + k0 * rows + rl0 * nr;       /* seek to packed (rl0, k0) */
+            for (int t = 0; t < nr; t++) {
+                src[t] = zeros;                         /* padding, or the last panel's extra columns */
+                if (k0 + t >= K) continue;
+                const tap_t *tp = taps + k0 + t;
+                int h = hq + tp->dh0, w = wq + tp->dw0;
+                if ((unsigned)h < (unsigned)H && (unsigned)w < (unsigned)W)
+                    src[t] = x + tp->off + (long)N * (h + (long)H * w); /* seek to x[0, h, w, c] */
+            }
+            int n0 = 0;
+#if defined(__AVX__)
+            if (nr == 12) {                             /* AVX-512 sgemm: 8 + 4 columns */
+                for (; n0 + 8 <= N; n0 += 8) {
+                    float *dn = d + (long)n0 * 12;      /* seek to packed (rl0 + n0, k0) */
+                    const float *s8[12] = {src[0] + n0, src[1] + n0, src[2] + n0, src[3] + n0,
+                                           src[4] + n0, src[5] + n0, src[6] + n0, src[7] + n0,
+                                           src[8] + n0, src[9] + n0, src[10] + n0, src[11] + n0};
+                    transpose_ptrs_8(s8, dn, 12);
+                    transpose_ptrs_4(s8 + 8, dn + 8, 12);
+                }
+            } else if (nr % 4 == 0) {
+                for (; n0 + 8 <= N; n0 += 8) {
+                    const float *s8[PACKED_B_MAX_NR];
+                    for (int t = 0; t < nr; t++) s8[t] = src[t] + n0;
+                    float *dn = d + (long)n0 * nr;      /* seek to packed (rl0 + n0, k0) */
+                    int t = 0;
+                    for (; t + 8 <= nr; t += 8) transpose_ptrs_8(s8 + t, dn + t, (size_t)nr);
+                    for (; t < nr; t += 4) transpose_ptrs_4(s8 + t, dn + t, (size_t)nr);
+                }
+            }
+#endif
+            for (; n0 < N; n0++)                        /* plain form (and the tail) */
+                for (int t = 0; t < nr; t++) d[(long)n0 * nr + t] = src[t][n0];
+        }
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -557,7 +700,8 @@ void conv2d_backward(const float *dy, const float *w, float *dx, int O,
  *   dy       [R, O]         dy[r + R*o]                    (read)
  *   dweights [K, O]         dweights[k + K*o]              (accumulated into)
  *   dbias    [O]            dbias[o]                       (accumulated into)
- * Each thread rebuilds its chunks of P and accumulates dY_chunk' * P_chunk
+ * Each thread rebuilds its chunks of P (straight into sgemm's packed-B
+ * layout, im2col_packed_b) and accumulates dY_chunk' * P_chunk
  * into its own [O, K] partial sum, and the chunk's column sums of dY into
  * its own bias partial sum (while the rows are in cache); the partial sums
  * are added in thread order (deterministic for a given thread count). (dw is the
@@ -667,12 +811,19 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
     int nchunks = (g.Q + qc - 1) / qc;
     if (nt > nchunks) nt = nchunks;
     size_t wsize = (size_t)g.K * O;
+    int bs[5];
+    gemm_block_sizes(bs);
+    const int nr = bs[1];                               /* columns per packed B panel */
+    size_t kpad = ((size_t)g.K + nr - 1) / nr * nr;     /* K rounded up to whole panels */
     /* per-thread partial sums, TRANSPOSED: [O, K], partT[o + O*k]. The
      * product dW' = dY' * P has op(B) = P untransposed (packed by reading
      * its columns, which are contiguous) and O x K tiles that fill sgemm's
      * register tile (O = 64 is 2 x MR, K = 288 is 24 x NR), where P' * dY
      * would pack P by strided reads. */
     float *part = calloc(wsize * (size_t)nt, sizeof(float));
+    float *zeros = calloc((size_t)N, sizeof(float));    /* what a padding tap reads */
+    tap_t *taps = malloc(sizeof(tap_t) * (size_t)g.K);
+    make_taps(taps, &g);
     double *bpart = calloc((size_t)O * nt, sizeof(double)); /* per-thread bias sums [O] */
 #pragma omp parallel num_threads(nt)
     {
@@ -682,14 +833,22 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
 #endif
         float *mine = part + wsize * tid;               /* seek to this thread's sum */
         double *bmine = bpart + (size_t)O * tid;
-        float *pbuf = patch_buffer((size_t)N * qc * g.K);
+        float *pbuf = patch_buffer((size_t)N * qc * kpad); /* P chunk, packed as B */
 #pragma omp for schedule(static)
         for (int t = 0; t < nchunks; t++) {
             int q0 = t * qc, q1 = imin(q0 + qc, g.Q);
             int rows = N * (q1 - q0);
             const float *dyc = dy + (long)N * q0;       /* seek to dY[N*q0, 0] */
-            im2col_rows(x, pbuf, rows, &g, q0, q1);
-            sgemm(1, 0, O, (int)g.K, rows, 1.0f, dyc, (int)g.R, pbuf, rows, 1.0f, mine, O);
+            /* plain form: im2col_rows(x, pbuf, rows, &g, q0, q1), then
+             * sgemm(1, 0, O, K, rows, 1, dyc, R, pbuf, rows, 1, mine, O) */
+            if (nr <= PACKED_B_MAX_NR) {
+                im2col_packed_b(x, zeros, taps, pbuf, nr, &g, q0, q1);
+                sgemm_prepacked(O, (int)g.K, rows, 1.0f, 1, dyc, (int)g.R, NULL, pbuf, 1.0f,
+                                mine, O);
+            } else {
+                im2col_rows(x, pbuf, rows, &g, q0, q1);
+                sgemm(1, 0, O, (int)g.K, rows, 1.0f, dyc, (int)g.R, pbuf, rows, 1.0f, mine, O);
+            }
             /* the bias gradient of these rows while they are in cache: per
              * column, 16 float partial sums over the chunk, added in double */
             for (int o = 0; o < O; o++) {
@@ -714,6 +873,8 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
         for (int t = 0; t < nt; t++) sum += bpart[(size_t)O * t + o];
         dbias[o] += (float)sum;
     }
+    free(taps);
+    free(zeros);
     free(bpart);
     free(part);
 }
