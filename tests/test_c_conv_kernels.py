@@ -101,6 +101,14 @@ def test_conv2d_kernels_match_numpy(g):
     (ConvGeom(16, 28, 28, 1, 5, 5, 1, 1, 2, 2, 1, 1), 6),   # LeNet conv 1 (direct weight deltas)
     (ConvGeom(16, 14, 14, 6, 5, 5), 16),                     # LeNet conv 2 (serial col2im)
     (ConvGeom(8, 31, 29, 8, 3, 3, 2, 2, 1, 1, 1, 1), 24),   # stride 2, threaded
+    # Batches that are multiples of 32 take the implicit-im2col paths (A read
+    # through a table of pointers into x; input deltas as the full convolution):
+    (ConvGeom(32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1), 64),   # the benchmark's layer, smaller image
+    (ConvGeom(32, 7, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1), 17),   # odd channel count: wider tile + temp
+    (ConvGeom(64, 6, 6, 20, 3, 3, 1, 1, 1, 1, 1, 1), 6),    # 6 channels (LeNet-like), batch 64
+    (ConvGeom(32, 9, 8, 16, 3, 3, 2, 2, 1, 1, 1, 1), 8),    # stride 2: forward only on the new path
+    (ConvGeom(32, 9, 9, 16, 3, 3, 1, 1, 2, 2, 2, 2), 12),   # dilation 2 with "same" padding
+    (ConvGeom(96, 6, 7, 3, 3, 2, 1, 1, 0, 0, 1, 1), 40),    # valid padding, 3 input channels
 ])
 def test_conv2d_large_layers_match_numpy(g, o):
     """Shapes large enough for many chunks and both threads, on every backward path."""
@@ -226,3 +234,23 @@ def test_layout_and_aliasing_raise_value_error():
     buf = f32(16)
     with pytest.raises(ValueError, match="y: must not overlap x"):
         c_conv.maxpool2d_forward(buf, buf[:4], PoolGeom(1, 4, 4, 1, 2, 2, 2, 2))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_implicit_im2col_paths_agree_on_one_and_two_threads(threads):
+    """The batch-of-32 paths split work across threads differently: same results either way."""
+    g, o = ConvGeom(32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1), 64
+    x, w, b, dy = image(g), f32(g.K, o), f32(o), f32(g.R, o)
+    before = c_backend.get_num_threads()
+    try:
+        c_backend.set_num_threads(threads)
+        y, dx = f32(g.R, o), image(g)
+        c_conv.conv2d_forward(x, w, b, y, g)
+        c_conv.conv2d_backward(dy, w, dx, g)
+    finally:
+        c_backend.set_num_threads(before)
+    y_ref, dx_ref = f32(g.R, o), image(g)
+    ref.conv2d_forward(x, w, b, y_ref, g)
+    ref.conv2d_backward(dy, w, dx_ref, g)
+    np.testing.assert_allclose(y, y_ref, atol=1e-3, rtol=1e-4)
+    np.testing.assert_allclose(dx, dx_ref, atol=1e-3, rtol=1e-4)

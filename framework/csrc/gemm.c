@@ -785,3 +785,133 @@ void sgemm_prepacked(int M, int N, int K, float alpha,
     }
     gemm_serial(transa, 0, M, N, K, alpha, a, lda, apre, NULL, 1, bpre, beta, c, (size_t)ldc);
 }
+
+/* ------------------------------------------------------------------------
+ * sgemm_ptr_a: see gemm_packed.h. C = op(A) * op(B) + beta * C on the
+ * calling thread, op(A) read in place through a table of pointers (an
+ * implicit im2col: conv.c points at the runs of the image), op(B) packed by
+ * sgemm_pack_b.
+ *   aptr  [M/MR][K] pointers, op(A)[i, p] = aptr[(i/MR)*K + p][i % MR]:
+ *         each entry points at MR contiguous floats                (read)
+ *   pb    op(B)[p, j] = pb[(j/NR)*NR*K + p*NR + j%NR]              (read)
+ *   bias  NULL, or [N]: then C = op(A)*op(B) + bias[j] (beta unused)
+ *   c     [M, N], c[i + ldc*j]: overwritten when beta == 0 or bias is
+ *         given, else accumulated into (alpha is 1)
+ * Requires M % MR == 0. Plain form: for each i, j:
+ *   c[i + ldc*j] = (bias ? bias[j] : beta*c[i + ldc*j])
+ *                + sum_p aptr[(i/MR)*K + p][i%MR] * op(B)[p, j]
+ * Loop order: K blocks, then one B micro-panel (in L1) against every A
+ * panel of the call, like macro_kernel.
+ * ---------------------------------------------------------------------- */
+int sgemm_ptr_a_rows(void) {
+#if defined(__AVX512F__)
+    return MR;
+#else
+    return 0; /* no fast kernel: callers build packed A instead */
+#endif
+}
+
+#if defined(__AVX512F__)
+/* micro_kernel_ptrs: micro_kernel_cols with A's row p of the panel read
+ * from ap[p] (MR floats) instead of pa + a_step*p; alpha == 1. */
+static inline __attribute__((always_inline))
+void micro_kernel_ptrs(int kc, const float *const *restrict ap, const float *restrict pb,
+                       const float *bias, float *restrict c, size_t ldc, float beta,
+                       const int ncols) {
+    __m512 acc0[NR], acc1[NR]; /* rows 0..15 and 16..31 of column j */
+#pragma GCC unroll 12
+    for (int j = 0; j < ncols; j++) {
+        acc0[j] = _mm512_setzero_ps();
+        acc1[j] = _mm512_setzero_ps();
+    }
+#pragma GCC unroll 4
+    for (int p = 0; p < kc; p++) {
+        const float *a = ap[p];                         /* seek to op(A)[panel, p] */
+        __m512 a0 = _mm512_loadu_ps(a);
+        __m512 a1 = _mm512_loadu_ps(a + 16);
+#pragma GCC unroll 12
+        for (int j = 0; j < ncols; j++) {
+            __m512 bj = _mm512_set1_ps(pb[j]);
+            acc0[j] = _mm512_fmadd_ps(a0, bj, acc0[j]);
+            acc1[j] = _mm512_fmadd_ps(a1, bj, acc1[j]);
+        }
+        pb += NR;
+    }
+    if (bias) {                                         /* C = A*B + bias[j]: fused bias */
+#pragma GCC unroll 12
+        for (int j = 0; j < ncols; j++) {
+            float *cj = c + ldc * j; /* seek to C[0, j] */
+            __m512 bj = _mm512_set1_ps(bias[j]);
+            _mm512_storeu_ps(cj, _mm512_add_ps(acc0[j], bj));
+            _mm512_storeu_ps(cj + 16, _mm512_add_ps(acc1[j], bj));
+        }
+    } else if (beta == 0.0f) {
+#pragma GCC unroll 12
+        for (int j = 0; j < ncols; j++) {
+            float *cj = c + ldc * j; /* seek to C[0, j] */
+            _mm512_storeu_ps(cj, acc0[j]);
+            _mm512_storeu_ps(cj + 16, acc1[j]);
+        }
+    } else {
+#pragma GCC unroll 12
+        for (int j = 0; j < ncols; j++) {
+            float *cj = c + ldc * j; /* seek to C[0, j] */
+            _mm512_storeu_ps(cj, _mm512_add_ps(acc0[j], _mm512_loadu_ps(cj)));
+            _mm512_storeu_ps(cj + 16, _mm512_add_ps(acc1[j], _mm512_loadu_ps(cj + 16)));
+        }
+    }
+}
+#endif
+
+void sgemm_ptr_a(int M, int N, int K, const float *const *aptr, const float *pb,
+                 const float *bias, float beta, float *c, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        scale_c(M, N, bias ? 0.0f : beta, c, ldc);
+        for (int j = 0; bias && j < N; j++)
+            for (int i = 0; i < M; i++) c[i + (size_t)ldc * j] = bias[j];
+        return;
+    }
+    int k_blocks = (K + KC - 1) / KC;                   /* equal-depth K blocks, as gemm_serial */
+    int kcb = (K + k_blocks - 1) / k_blocks;
+    for (int pc = 0; pc < K; pc += kcb) {
+        int kc = K - pc < kcb ? K - pc : kcb;
+        float beta_k = pc == 0 ? beta : 1.0f;           /* later blocks accumulate */
+        for (int jr = 0; jr < N; jr += NR) {
+            int nr = N - jr < NR ? N - jr : NR;
+            const float *pbj = pb + (size_t)jr * K + (size_t)pc * NR; /* seek to B panel jr/NR, depth pc */
+            const float *bj = bias && pc == 0 ? bias + jr : NULL; /* the first K block adds the bias */
+            for (int ir = 0; ir < M; ir += MR) {
+                const float *const *ap = aptr + (size_t)(ir / MR) * K + pc; /* seek to A panel, depth pc */
+                float *cij = c + ir + (size_t)ldc * jr; /* seek to C[ir, jr] */
+#if defined(__AVX512F__)
+                if (nr == NR) { micro_kernel_ptrs(kc, ap, pbj, bj, cij, (size_t)ldc, beta_k, NR); continue; }
+                if (nr == 8) { micro_kernel_ptrs(kc, ap, pbj, bj, cij, (size_t)ldc, beta_k, 8); continue; }
+                if (nr == 4) { micro_kernel_ptrs(kc, ap, pbj, bj, cij, (size_t)ldc, beta_k, 4); continue; }
+                /* other widths: the next wider kernel into a temporary (B's
+                 * padding columns are zero), then the nr columns that exist */
+                float edge[MR * NR] __attribute__((aligned(ALIGN)));
+                if (nr < 4) micro_kernel_ptrs(kc, ap, pbj, NULL, edge, MR, 0.0f, 4);
+                else if (nr < 8) micro_kernel_ptrs(kc, ap, pbj, NULL, edge, MR, 0.0f, 8);
+                else micro_kernel_ptrs(kc, ap, pbj, NULL, edge, MR, 0.0f, NR);
+                for (int j = 0; j < nr; j++) {
+                    float *cj = cij + (size_t)ldc * j;  /* seek to C[ir, jr + j] */
+                    const float *ej = edge + MR * j;
+                    for (int i = 0; i < MR; i++)
+                        cj[i] = bj ? ej[i] + bj[j] : beta_k == 0.0f ? ej[i] : ej[i] + cj[i];
+                }
+                continue;
+#endif
+                /* plain form (and the odd edge widths) */
+                for (int j = 0; j < nr; j++) {
+                    float *cj = cij + (size_t)ldc * j;  /* seek to C[ir, jr + j] */
+                    for (int i = 0; i < MR; i++) {
+                        float sum = 0.0f;
+                        for (int p = 0; p < kc; p++) sum += ap[p][i] * pbj[(size_t)p * NR + j];
+                        cj[i] = bj ? sum + bj[j] : beta_k == 0.0f ? sum : sum + cj[i];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -40,4 +40,18 @@ void sgemm_prepacked(int M, int N, int K, float alpha,
                      int transa, const float *a, int lda, const float *pa,
                      const float *pb, float beta, float *c, int ldc);
 
+/*
+ * sgemm_ptr_a: C = op(A) * op(B) + beta * C on the calling thread, op(A)
+ * given as a table of pointers (an implicit im2col), op(B) packed by
+ * sgemm_pack_b. Only when sgemm_ptr_a_rows() (= MR) is nonzero, and M is a
+ * multiple of it.
+ *   aptr  [M/MR][K] pointers: op(A)[i, p] = aptr[(i/MR)*K + p][i % MR]
+ *   bias  NULL, or [N]: C = op(A)*op(B) + bias[j], overwritten
+ *   C     [M, N]  c[i + ldc*j], overwritten when beta == 0 or bias is
+ *         given, else accumulated into (alpha is 1).
+ */
+int sgemm_ptr_a_rows(void);
+void sgemm_ptr_a(int M, int N, int K, const float *const *aptr, const float *pb,
+                 const float *bias, float beta, float *c, int ldc);
+
 #endif /* FRAMEWORK_GEMM_PACKED_H */
