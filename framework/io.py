@@ -186,8 +186,8 @@ def load_arrays(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[st
     path = Path(path)
     with open(path, "rb") as f:
         head = f.read(6)
-    # np.load treats anything else as a pickle and its refusal advises
-    # allow_pickle=True: never the right advice here, so say what the file is not.
+    # np.load treats anything else as a pickle, and its refusal advises
+    # enabling pickles: never the right advice here, so say what the file is not.
     if not head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
         raise ValueError(f"{path}: expected an .npz archive, but the file does not start like "
                          f"one (first bytes {head!r}); is it the right file?")

@@ -166,22 +166,57 @@ static inline void transpose_8x8(const float *src, size_t lds, float *dst, size_
 static inline void transpose_4x8(const float *src, size_t lds, float *dst, size_t ldd) {
     __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
     __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)); /* cols 0 | 4 */
-    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)); /* cols 1 | 5 */
-    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)); /* cols 2 | 6 */
-    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)); /* cols 3 | 7 */
-    _mm_storeu_ps(dst + 0 * ldd, _mm256_castps256_ps128(u0));
-    _mm_storeu_ps(dst + 1 * ldd, _mm256_castps256_ps128(u1));
-    _mm_storeu_ps(dst + 2 * ldd, _mm256_castps256_ps128(u2));
-    _mm_storeu_ps(dst + 3 * ldd, _mm256_castps256_ps128(u3));
-    _mm_storeu_ps(dst + 4 * ldd, _mm256_extractf128_ps(u0, 1));
-    _mm_storeu_ps(dst + 5 * ldd, _mm256_extractf128_ps(u1, 1));
-    _mm_storeu_ps(dst + 6 * ldd, _mm256_extractf128_ps(u2, 1));
-    _mm_storeu_ps(dst + 7 * ldd, _mm256_extractf128_ps(u3, 1));
+    transpose4_store(r0, r1, r2, r3, dst, ldd);
 }
 #endif
+
+/*
+ * Packing an operand means writing `kc` rows of W floats (W = MR for A,
+ * NR for B), of which the first `lines` come from the source and the rest
+ * are zero padding:  dst[p*W + i] = line i, element p   (overwritten).
+ * Depending on the transpose flag a source line is either
+ *   pack_rows:       strided across rows: element p of line i at
+ *                    src[i + ld*p] (W contiguous floats per row: a copy), or
+ *   pack_transposed: contiguous: element p of line i at src[p + ld*i]
+ *                    (a transpose, done in 8x8 / 8x4 register blocks).
+ */
+static void pack_rows(const float *src, size_t ld, int lines, int W, int kc, float *dst) {
+    for (int p = 0; p < kc; p++) {
+        const float *s = src + ld * p; /* seek to row p of the slab */
+        float *d = dst + (size_t)p * W;
+        memcpy(d, s, (size_t)lines * sizeof(float));
+        if (lines < W) memset(d + lines, 0, (size_t)(W - lines) * sizeof(float));
+    }
+}
+
+static void pack_transposed(const float *src, size_t ld, int lines, int W, int kc, float *dst) {
+    int p = 0;
+#if defined(__AVX__)
+    /* 8 p at a time: register transposes of 8, then 4 lines; the rest of an
+     * edge panel one by one, then zero padding */
+    for (; p + 8 <= kc; p += 8) {
+        int i = 0;
+        for (; i + 8 <= lines; i += 8) {
+            /* seek to line i, element p, and packed [p][i] */
+            transpose_8x8(src + p + ld * i, ld, dst + (size_t)p * W + i, (size_t)W);
+        }
+        for (; i + 4 <= lines; i += 4) {
+            transpose_4x8(src + p + ld * i, ld, dst + (size_t)p * W + i, (size_t)W);
+        }
+        for (; i < lines; i++) {
+            for (int q = p; q < p + 8; q++) dst[(size_t)q * W + i] = src[q + ld * i];
+        }
+        for (; i < W; i++) {
+            for (int q = p; q < p + 8; q++) dst[(size_t)q * W + i] = 0.0f;
+        }
+    }
+#endif
+    for (; p < kc; p++) {
+        int i = 0;
+        for (; i < lines; i++) dst[(size_t)p * W + i] = src[p + ld * i];
+        for (; i < W; i++) dst[(size_t)p * W + i] = 0.0f;
+    }
+}
 
 /*
  * pack_a: copy op(A)[i0:i0+mc, p0:p0+kc] into MR-row micro-panels.
@@ -194,47 +229,10 @@ static void pack_a(int transa, const float *a, int lda, int i0, int p0,
     for (int ir = 0; ir < mc; ir += MR) {
         int mr = mc - ir < MR ? mc - ir : MR;
         float *dst = out + (size_t)ir * kc; /* seek to micro-panel ir/MR */
-        if (!transa) {
-            /* seek to A[i0 + ir, p0]; a column of the panel is contiguous */
-            const float *src = a + (i0 + ir) + (size_t)lda * p0;
-            if (mr == MR) {
-                for (int p = 0; p < kc; p++) {
-                    memcpy(dst + p * MR, src + (size_t)lda * p, MR * sizeof(float));
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    memcpy(dst + p * MR, src + (size_t)lda * p, (size_t)mr * sizeof(float));
-                    memset(dst + p * MR + mr, 0, (size_t)(MR - mr) * sizeof(float));
-                }
-            }
-        } else {
-            /* A is [K, M]; op(A)[i, p] = A[p, i] at a[p + lda*i]: row i of
-             * the panel is contiguous in p, so packing is a transpose */
-            const float *src = a + p0 + (size_t)lda * (i0 + ir); /* seek to A[p0, i0+ir] */
-            int pb = 0;
-#if defined(__AVX__)
-            /* 8 p at a time: register transposes of 8 rows; the rest of
-             * an edge panel one by one, then zero padding */
-            for (; pb + 8 <= kc; pb += 8) {
-                int i = 0;
-                for (; i + 8 <= mr; i += 8) {
-                    /* seek to A[p0+pb, i0+ir+i] and packed [pb][i] */
-                    transpose_8x8(src + pb + (size_t)lda * i, lda, dst + pb * MR + i, MR);
-                }
-                for (; i < mr; i++) {
-                    for (int p = pb; p < pb + 8; p++) dst[p * MR + i] = src[p + (size_t)lda * i];
-                }
-                for (; i < MR; i++) {
-                    for (int p = pb; p < pb + 8; p++) dst[p * MR + i] = 0.0f;
-                }
-            }
-#endif
-            for (; pb < kc; pb++) {
-                int i = 0;
-                for (; i < mr; i++) dst[pb * MR + i] = src[pb + (size_t)lda * i];
-                for (; i < MR; i++) dst[pb * MR + i] = 0.0f;
-            }
-        }
+        if (!transa) /* A is [M, K]: a column of the panel is contiguous at A[i0+ir, p0+p] */
+            pack_rows(a + (i0 + ir) + (size_t)lda * p0, (size_t)lda, mr, MR, kc, dst);
+        else         /* A is [K, M]: op(A)[i, p] = A[p, i], row i contiguous from A[p0, i0+ir] */
+            pack_transposed(a + p0 + (size_t)lda * (i0 + ir), (size_t)lda, mr, MR, kc, dst);
     }
 }
 
@@ -250,47 +248,10 @@ static void pack_b(int transb, const float *b, int ldb, int p0, int j0,
         int jr = jp * NR;
         int nr = nc - jr < NR ? nc - jr : NR;
         float *dst = out + (size_t)jr * kc; /* seek to micro-panel jp */
-        if (!transb) {
-            /* B is [K, N]; op(B)[p, j] at b[p + ldb*j]: NR column streams */
-            const float *src = b + p0 + (size_t)ldb * (j0 + jr); /* seek to B[p0, j0+jr] */
-            int p = 0;
-#if defined(__AVX__)
-            /* 8 p at a time: register transposes of 8, then 4 columns;
-             * the rest of an edge panel one by one, then zero padding */
-            for (; p + 8 <= kc; p += 8) {
-                int j = 0;
-                for (; j + 8 <= nr; j += 8) {
-                    /* seek to B[p0+p, j0+jr+j] and packed [p][j] */
-                    transpose_8x8(src + p + (size_t)ldb * j, ldb, dst + p * NR + j, NR);
-                }
-                for (; j + 4 <= nr; j += 4) {
-                    transpose_4x8(src + p + (size_t)ldb * j, ldb, dst + p * NR + j, NR);
-                }
-                for (; j < nr; j++) {
-                    for (int q = p; q < p + 8; q++) dst[q * NR + j] = src[q + (size_t)ldb * j];
-                }
-                for (; j < NR; j++) {
-                    for (int q = p; q < p + 8; q++) dst[q * NR + j] = 0.0f;
-                }
-            }
-#endif
-            for (; p < kc; p++) {
-                int j = 0;
-                for (; j < nr; j++) dst[p * NR + j] = src[p + (size_t)ldb * j];
-                for (; j < NR; j++) dst[p * NR + j] = 0.0f;
-            }
-        } else {
-            /* B is [N, K]; op(B)[p, j] = B[j, p] at b[j + ldb*p]: rows of
-             * the panel are contiguous in memory */
-            const float *src = b + (j0 + jr) + (size_t)ldb * p0; /* seek to B[j0+jr, p0] */
-            for (int p = 0; p < kc; p++) {
-                const float *s = src + (size_t)ldb * p;
-                float *d = dst + p * NR;
-                int j = 0;
-                for (; j < nr; j++) d[j] = s[j];
-                for (; j < NR; j++) d[j] = 0.0f;
-            }
-        }
+        if (!transb) /* B is [K, N]: column j contiguous from B[p0, j0+jr] */
+            pack_transposed(b + p0 + (size_t)ldb * (j0 + jr), (size_t)ldb, nr, NR, kc, dst);
+        else         /* B is [N, K]: op(B)[p, j] = B[j, p], a panel row contiguous at B[j0+jr, p0+p] */
+            pack_rows(b + (j0 + jr) + (size_t)ldb * p0, (size_t)ldb, nr, NR, kc, dst);
     }
 }
 

@@ -47,6 +47,28 @@ void transpose8_store(__m256 r0, __m256 r1, __m256 r2, __m256 r3, __m256 r4, __m
     _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
     _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
+/*
+ * transpose4_store: the same for 4 loaded lines: line c of dst gets
+ * element c of each of them, dst[r + ldd*c] = line_r[c], r < 4, c < 8
+ * (overwritten).
+ */
+static inline __attribute__((always_inline))
+void transpose4_store(__m256 r0, __m256 r1, __m256 r2, __m256 r3, float *dst, size_t ldd) {
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)); /* lines 0 | 4 */
+    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)); /* lines 1 | 5 */
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)); /* lines 2 | 6 */
+    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)); /* lines 3 | 7 */
+    _mm_storeu_ps(dst + 0 * ldd, _mm256_castps256_ps128(u0));
+    _mm_storeu_ps(dst + 1 * ldd, _mm256_castps256_ps128(u1));
+    _mm_storeu_ps(dst + 2 * ldd, _mm256_castps256_ps128(u2));
+    _mm_storeu_ps(dst + 3 * ldd, _mm256_castps256_ps128(u3));
+    _mm_storeu_ps(dst + 4 * ldd, _mm256_extractf128_ps(u0, 1));
+    _mm_storeu_ps(dst + 5 * ldd, _mm256_extractf128_ps(u1, 1));
+    _mm_storeu_ps(dst + 6 * ldd, _mm256_extractf128_ps(u2, 1));
+    _mm_storeu_ps(dst + 7 * ldd, _mm256_extractf128_ps(u3, 1));
+}
 #endif
 
 /*
