@@ -40,12 +40,22 @@ def available() -> list[str]:
     return names
 
 
+_UNPROBED = object()
+_c_probe: object = _UNPROBED
+
+
 def _c_module() -> ModuleType | None:
-    try:
-        from . import c_backend
-    except ImportError:
-        return None
-    return c_backend if c_backend.is_built() else None
+    # Probed once: layers ask for their backend on every call, and the answer
+    # (is the kernel importable and built?) cannot change in a running process.
+    global _c_probe
+    if _c_probe is _UNPROBED:
+        try:
+            from . import c_backend
+        except ImportError:
+            _c_probe = None
+        else:
+            _c_probe = c_backend if c_backend.is_built() else None
+    return _c_probe  # type: ignore[return-value]
 
 
 def set_backend(name: str) -> None:
