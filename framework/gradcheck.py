@@ -195,7 +195,7 @@ def check_layer(layer: Layer, input_shape: Any, *, inputs: Any = None, seed: int
             q.note = ("backward must overwrite (=) the input deltas, but its result changed with "
                       "their previous contents (does it add to them?)")
         report.quantities.append(q)
-        for p, a, pname, acc in zip(layer.params, analytic_p, _param_names(layer), accumulates):
+        for p, a, pname, acc in zip(layer.params, analytic_p, layer.param_names(), accumulates):
             q = _numeric_check(pname, p.elements, a, p.shape.dims, loss, eps, atol, rtol, kink_tol)
             if not acc:
                 q.note = ("calculate_delta_weights must accumulate (+=) into the parameter deltas, "
@@ -237,11 +237,6 @@ def check_loss(loss: Loss, prediction: Any, target: Any, *, eps: float = EPS, at
     _finish(report, raise_on_failure)
     return report
 
-
-def _param_names(layer: Layer) -> list[str]:
-    """Attribute names of the parameters (``weights``, ``bias``...), for readable reports."""
-    by_id = {id(v): k for k, v in vars(layer).items() if isinstance(v, Tensor)}
-    return [by_id.get(id(p), f"param {i}") for i, p in enumerate(layer.params)]
 
 
 def _finish(report: GradCheckReport, raise_on_failure: bool) -> None:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
 
-from .gradcheck import _param_names
 from .io import load_arrays, save_arrays
 from .network import Network
 
@@ -20,7 +18,7 @@ from .network import Network
 def _named_params(network: Network) -> dict[str, Any]:
     named = {}
     for i, layer in enumerate(network.layers):
-        for name, p in zip(_param_names(layer), layer.params):
+        for name, p in zip(layer.param_names(), layer.params):
             named[f"layer{i}.{name.replace(' ', '_')}"] = p
     return named
 

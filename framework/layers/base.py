@@ -71,6 +71,15 @@ class Layer:
         """Parameter tensors; their ``deltas`` hold the gradients. Empty by default."""
         return []
 
+    def param_names(self) -> list[str]:
+        """Names of :attr:`params`, in order: the attributes that hold them (``weights``, ``bias``).
+
+        Used for readable gradient-check reports and as keys in saved files;
+        a parameter not held by an attribute is called ``param i``.
+        """
+        by_id = {id(v): k for k, v in vars(self).items() if isinstance(v, Tensor)}
+        return [by_id.get(id(p), f"param {i}") for i, p in enumerate(self.params)]
+
     def output_shape(self, input_shape: Shape) -> Shape:
         """Shape of the output for an input of ``input_shape`` (batch dim included).
 
