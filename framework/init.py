@@ -63,11 +63,56 @@ def zeros(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     return np.zeros(shape)
 
 
+def orthogonal(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Orthogonal initialiser (Saxe et al. 2014), one square block per gate when the columns are a multiple of the rows.
+
+    For a recurrent weight ``[H, 4H]`` each ``[H, H]`` gate block is a random
+    orthogonal matrix (QR of a Gaussian matrix, signs fixed so the
+    distribution is uniform), so repeated multiplication by ``W`` through time
+    neither grows nor shrinks a vector at initialisation. Other shapes get
+    one (semi-)orthogonal matrix.
+
+    Args:
+        shape: ``(rows, cols)``.
+        rng: random generator.
+
+    Returns:
+        float64 array of ``shape``.
+    """
+    rows, cols = shape
+    if cols > rows and cols % rows == 0:
+        return np.concatenate([_orthogonal_block(rows, rows, rng) for _ in range(cols // rows)],
+                              axis=1)
+    return _orthogonal_block(rows, cols, rng)
+
+
+def _orthogonal_block(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:
+    a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q *= np.sign(np.diag(r))  # make the decomposition unique: uniform (Haar) distribution
+    return q if rows >= cols else q.T
+
+
+def ones(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """All ones (scales).
+
+    Args:
+        shape: the shape.
+        rng: unused, for a uniform signature.
+
+    Returns:
+        float64 ones of ``shape``.
+    """
+    return np.ones(shape)
+
+
 INITIALIZERS: dict[str, Initializer] = {
     "xavier": xavier_uniform,
     "glorot": xavier_uniform,
     "he": he_normal,
     "zeros": zeros,
+    "ones": ones,
+    "orthogonal": orthogonal,
 }
 
 

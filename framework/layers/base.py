@@ -19,11 +19,12 @@ in the tensors it is given.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from .. import backend
+from ..init import Initializer, get_initializer
 from ..shape import Shape
 from ..tensor import Tensor
 
@@ -66,19 +67,93 @@ class Layer:
             in_tensors: inputs of the last forward.
         """
 
+    # -- parameters: declared once, by name ------------------------------------------
+    def add_param(self, name: str, shape: Sequence[int], *, init: str | Initializer = "zeros",
+                  value: Any = None, rng: int | np.random.Generator | None = None,
+                  dtype: Any = np.float32) -> Tensor:
+        """Declare a parameter: validate, initialise, convert and name it in one place.
+
+        The new Tensor becomes the attribute ``self.<name>`` and joins
+        :attr:`params` (in declaration order) under that name, which is also
+        its key in saved files and gradient-check reports.
+
+        Args:
+            name: attribute name, e.g. ``"weights"``; declared once per layer.
+            shape: logical shape, e.g. ``(in_features, out_features)``.
+            init: initialiser name (see ``framework.init``) or callable
+                ``init(shape, rng) -> array``, used when ``value`` is None.
+            value: given initial values (array-like of ``shape``, logical
+                indexing), e.g. the lecture's fixed example weights.
+            rng: seed or Generator for the initialiser.
+            dtype: float32 (default) or float64 (gradient checks).
+
+        Returns:
+            The parameter Tensor (its deltas hold the gradient).
+
+        Raises:
+            ValueError: for a name declared twice, a bad shape, or a given
+                value of the wrong shape or with NaN/inf, naming the layer.
+            TypeError: for a given value that is not real numbers.
+        """
+        declared = self.__dict__.setdefault("_declared", {})
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"{self}: parameter name must be an identifier, got {name!r}")
+        if name in declared:
+            raise ValueError(f"{self}: parameter {name!r} is declared twice")
+        dims = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        if not dims or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool)
+                               and d > 0 for d in dims):
+            raise ValueError(f"{self}: parameter {name!r} needs a shape of positive ints, got {shape!r}")
+        dims = tuple(int(d) for d in dims)
+        if value is None:
+            generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+            array = np.asarray(get_initializer(init)(dims, generator), dtype=np.float64)
+        else:
+            raw = np.asarray(value)
+            if raw.dtype.kind not in "biuf":
+                raise TypeError(f"{self}: {name} must be real numbers, got dtype {raw.dtype}")
+            array = raw.astype(np.float64)
+            if array.ndim == 0 and dims == (1,):
+                array = array.reshape(1)
+        if array.shape != dims:
+            raise ValueError(f"{self}: {name} given with shape {array.shape}, expected {dims}")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{self}: {name} contains NaN or inf")
+        tensor = Tensor.from_numpy(array, dtype=dtype)
+        declared[name] = tensor
+        setattr(self, name, tensor)
+        return tensor
+
     @property
     def params(self) -> list[Tensor]:
-        """Parameter tensors; their ``deltas`` hold the gradients. Empty by default."""
-        return []
+        """Parameter tensors, as declared with :meth:`add_param`; their ``deltas`` hold the gradients."""
+        return list(self.__dict__.get("_declared", {}).values())
 
     def param_names(self) -> list[str]:
-        """Names of :attr:`params`, in order: the attributes that hold them (``weights``, ``bias``).
+        """Names of :attr:`params`, in order (``weights``, ``bias``): keys in saved files and reports.
 
-        Used for readable gradient-check reports and as keys in saved files;
-        a parameter not held by an attribute is called ``param i``.
+        Declared parameters carry their name; a layer that overrides
+        :attr:`params` instead gets the attribute holding each tensor, or
+        ``param i`` when none does.
         """
+        params = self.params
+        declared = self.__dict__.get("_declared", {})
+        if [id(p) for p in params] == [id(p) for p in declared.values()]:
+            return list(declared)
         by_id = {id(v): k for k, v in vars(self).items() if isinstance(v, Tensor)}
-        return [by_id.get(id(p), f"param {i}") for i, p in enumerate(self.params)]
+        return [by_id.get(id(p), f"param {i}") for i, p in enumerate(params)]
+
+    def undeclared_tensors(self) -> list[str]:
+        """Attributes holding a Tensor that is not among :attr:`params`.
+
+        Such a tensor is never updated by the trainer nor saved: usually a
+        parameter created with ``Tensor(...)`` instead of :meth:`add_param`.
+
+        Returns:
+            The attribute names, sorted.
+        """
+        ids = {id(p) for p in self.params}
+        return sorted(k for k, v in vars(self).items() if isinstance(v, Tensor) and id(v) not in ids)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         """Shape of the output for an input of ``input_shape`` (batch dim included).

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import backend
 from ..backend.numpy_conv import ConvGeom
-from ..init import Initializer, get_initializer
+from ..init import Initializer
 from ..shape import Shape
 from ..tensor import Tensor
 from .base import Layer
@@ -102,23 +102,9 @@ class Conv2D(Layer):
         self.padding = _pair("Conv2D", "padding", padding, 0)
         self.dilation = _pair("Conv2D", "dilation", dilation, 1)
         kh, kw = self.kernel_size
-        wshape = (kh, kw, self.in_channels, self.out_channels)
-        if weights is None:
-            weights = get_initializer(init)(wshape, np.random.default_rng(seed))
-        w = np.asarray(weights, dtype=np.float64)
-        if w.shape != wshape:
-            raise ValueError(f"{self}: weights have shape {w.shape}, expected {wshape} "
-                             f"[kh, kw, C_in, C_out]")
-        b = np.zeros(self.out_channels) if bias is None else np.asarray(bias, dtype=np.float64)
-        if b.shape != (self.out_channels,):
-            raise ValueError(f"{self}: bias has shape {b.shape}, expected ({self.out_channels},)")
-        self.weights = Tensor.from_numpy(w, dtype=dtype)
-        self.bias = Tensor.from_numpy(b, dtype=dtype)
-
-    @property
-    def params(self) -> list[Tensor]:
-        """``[weights [kh, kw, C_in, C_out], bias [C_out]]``."""
-        return [self.weights, self.bias]
+        self.add_param("weights", (kh, kw, self.in_channels, self.out_channels), init=init,
+                       value=weights, rng=seed, dtype=dtype)
+        self.add_param("bias", (self.out_channels,), value=bias, dtype=dtype)
 
     def geometry(self, input_shape: Shape) -> ConvGeom:
         """The :class:`ConvGeom` of this layer on an input of ``input_shape``.

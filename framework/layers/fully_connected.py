@@ -6,9 +6,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import backend
-from ..init import Initializer, get_initializer
+from ..init import Initializer
 from ..shape import Shape
-from ..tensor import Tensor
+from ..tensor import Tensor  # noqa: F401  (type hints)
 from .base import Layer
 
 
@@ -44,23 +44,9 @@ class FullyConnected(Layer):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"FullyConnected: {name} must be a positive integer, got {value!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        rng = np.random.default_rng(seed)
-        if weights is None:
-            weights = get_initializer(init)((self.in_features, self.out_features), rng)
-        w = np.asarray(weights, dtype=np.float64)
-        if w.shape != (self.in_features, self.out_features):
-            raise ValueError(f"{self}: weights have shape {w.shape}, "
-                             f"expected ({self.in_features}, {self.out_features})")
-        b = np.zeros(self.out_features) if bias is None else np.asarray(bias, dtype=np.float64)
-        if b.shape != (self.out_features,):
-            raise ValueError(f"{self}: bias has shape {b.shape}, expected ({self.out_features},)")
-        self.weights = Tensor.from_numpy(w, dtype=dtype)
-        self.bias = Tensor.from_numpy(b, dtype=dtype)
-
-    @property
-    def params(self) -> list[Tensor]:
-        """``[weights [F, O], bias [O]]``."""
-        return [self.weights, self.bias]
+        self.add_param("weights", (self.in_features, self.out_features), init=init,
+                       value=weights, rng=seed, dtype=dtype)
+        self.add_param("bias", (self.out_features,), value=bias, dtype=dtype)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         """``[..., F]`` -> ``[..., O]``.

@@ -19,42 +19,12 @@ import numpy as np
 
 from .. import backend
 from ..backend import numpy_backend
-from ..init import Initializer, get_initializer
+from ..init import Initializer, orthogonal  # noqa: F401  (orthogonal: re-exported)
 from ..shape import Shape
 from ..tensor import Tensor
 from .base import Layer
 
 GATES = ("i", "f", "o", "g")  # order of the four H-column blocks of U, W and bias
-
-
-def orthogonal(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    """Orthogonal initialiser (Saxe et al. 2014), one square block per gate.
-
-    For a recurrent weight ``[H, 4H]`` each ``[H, H]`` gate block is a random
-    orthogonal matrix (QR of a Gaussian matrix, signs fixed so the
-    distribution is uniform), so repeated multiplication by ``W`` through time
-    neither grows nor shrinks a vector at initialisation. Other shapes get
-    one (semi-)orthogonal matrix.
-
-    Args:
-        shape: ``(rows, cols)``.
-        rng: random generator.
-
-    Returns:
-        float64 array of ``shape``.
-    """
-    rows, cols = shape
-    if cols > rows and cols % rows == 0:
-        return np.concatenate([_orthogonal_block(rows, rows, rng) for _ in range(cols // rows)],
-                              axis=1)
-    return _orthogonal_block(rows, cols, rng)
-
-
-def _orthogonal_block(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:
-    a = rng.standard_normal((max(rows, cols), min(rows, cols)))
-    q, r = np.linalg.qr(a)
-    q *= np.sign(np.diag(r))  # make the decomposition unique: uniform (Haar) distribution
-    return q if rows >= cols else q.T
 
 
 def _lstm_ops(dtype: np.dtype):
@@ -143,14 +113,8 @@ class LSTM(Layer):
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.return_sequences = bool(return_sequences)
         f, h = self.input_size, self.hidden_size
-        if weights is None:
-            rng = np.random.default_rng(seed)
-            u = get_initializer(init)((f, 4 * h), rng)
-            rinit = orthogonal if recurrent_init == "orthogonal" else get_initializer(recurrent_init)
-            w = rinit((h, 4 * h), rng)
-            b = np.zeros(4 * h)
-            b[h:2 * h] = forget_bias
-        else:
+        values: tuple[Any, Any, Any] = (None, None, None)
+        if weights is not None:
             if isinstance(weights, dict):
                 missing = {"U", "W", "bias"} - set(weights)
                 if missing:
@@ -158,24 +122,19 @@ class LSTM(Layer):
                 weights = (weights["U"], weights["W"], weights["bias"])
             if len(weights) != 3:
                 raise ValueError(f"{self}: weights must be (U, W, bias), got {len(weights)} items")
-            u, w, b = (np.asarray(a, dtype=np.float64) for a in weights)
-        for pname, arr, shape in (("U", u, (f, 4 * h)), ("W", w, (h, 4 * h)), ("bias", b, (4 * h,))):
-            if arr.shape != shape:
-                raise ValueError(f"{self}: {pname} has shape {arr.shape}, expected {shape}")
-        self.U = Tensor.from_numpy(u, dtype=dtype)
-        self.W = Tensor.from_numpy(w, dtype=dtype)
-        self.bias = Tensor.from_numpy(b, dtype=dtype)
+            values = tuple(weights)  # type: ignore[assignment]
+        rng = np.random.default_rng(seed)
+        self.add_param("U", (f, 4 * h), init=init, value=values[0], rng=rng, dtype=dtype)
+        self.add_param("W", (h, 4 * h), init=recurrent_init, value=values[1], rng=rng, dtype=dtype)
+        self.add_param("bias", (4 * h,), value=values[2], dtype=dtype)
+        if values[2] is None:
+            self.bias.elements[h:2 * h] = forget_bias  # remember by default (Gers et al.)
         self._initial: tuple[np.ndarray, np.ndarray] | None = None
         self._caches: _Caches | None = None
         self._forward_of: tuple | None = None   # (x elements, y elements, x shape) of the last forward
         self._bptt_done = False                  # δA in the caches belongs to the last forward
 
     # -- parameters and shapes ------------------------------------------------------
-    @property
-    def params(self) -> list[Tensor]:
-        """``[U [F, 4H], W [H, 4H], bias [4H]]``, gate order i, f, o, g."""
-        return [self.U, self.W, self.bias]
-
     def output_shape(self, input_shape: Shape) -> Shape:
         """``[N, T, F]`` -> ``[N, T, H]`` (``return_sequences``) or ``[N, H]``.
 

@@ -183,7 +183,7 @@ def test_shape_errors_name_the_layer_and_sizes():
         Conv2D(1, 1, (3, 3, 3))
     with pytest.raises(ValueError, match="out_channels must be a positive integer"):
         Conv2D(1, 0, 3)
-    with pytest.raises(ValueError, match=r"weights have shape \(3, 3\), expected \(3, 3, 1, 2\)"):
+    with pytest.raises(ValueError, match=r"weights given with shape \(3, 3\), expected \(3, 3, 1, 2\)"):
         Conv2D(1, 2, 3, weights=np.zeros((3, 3)))
     with pytest.raises(ValueError, match=r"output tensor has Shape\[1, 8, 8, 8\], expected Shape\[1, 4, 4, 8\]"):
         conv.forward([Tensor((1, 8, 8, 3))], [Tensor((1, 8, 8, 8))])

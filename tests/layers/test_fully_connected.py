@@ -81,7 +81,7 @@ def test_shape_errors_name_the_layer():
     fc = FullyConnected(784, 256)
     with pytest.raises(ValueError, match=r"FullyConnected\(784->256\): input has 783 features, expected 784"):
         fc.output_shape((10, 783))
-    with pytest.raises(ValueError, match="weights have shape"):
+    with pytest.raises(ValueError, match="weights given with shape"):
         FullyConnected(3, 2, weights=[[1, 2, 3]])
     with pytest.raises(ValueError, match="out_features must be a positive integer"):
         FullyConnected(3, 0)

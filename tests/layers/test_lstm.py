@@ -120,7 +120,7 @@ def test_output_shapes_and_errors():
         LSTM(4, 6).output_shape((2, 4))
     with pytest.raises(ValueError, match="hidden_size"):
         LSTM(4, 0)
-    with pytest.raises(ValueError, match="W has shape"):
+    with pytest.raises(ValueError, match="W given with shape"):
         LSTM(2, 3, weights=(np.zeros((2, 12)), np.zeros((3, 3)), np.zeros(12)))
 
 
