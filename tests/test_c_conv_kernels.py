@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from framework.backend import c_backend, numpy_conv as ref
-from framework.backend.numpy_conv import ConvGeom, PoolGeom
+from framework.backend.geometry import ConvGeom, PoolGeom
 
 if not c_backend.is_built():
     if os.environ.get("CI", "").lower() == "true":

@@ -315,5 +315,7 @@ def test_backend_seam_selects_c():
     import framework.backend as backend
 
     with backend.use("c"):
-        assert backend.get(np.float32) is c_backend
-        assert backend.get(np.float64) is numpy_backend
+        assert backend.get(np.float32).matmul is c_backend.matmul
+        assert backend.get(np.float32).name == "c"
+        assert backend.get(np.float64).matmul is numpy_backend.matmul
+        assert backend.get(np.float64).name == "numpy"

@@ -10,10 +10,10 @@ import os
 import numpy as np
 import pytest
 
-from framework.backend import c_lstm
+from framework.backend import c_checks, c_lstm
 from framework.backend import numpy_lstm as ref
 
-if not c_lstm.lstm_kernels_built():
+if not c_checks.is_built():
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail("CI=true but the C LSTM kernel is not built (pip install -e . / python build_ext.py)",
                     pytrace=False)

@@ -1,32 +1,65 @@
-"""The backend seam: where layers find their numeric inner loops.
+"""The backend registry: which implementation of each operation a layer runs.
 
 Layers never call NumPy's matmul or the C kernel directly. They ask for the
-backend at call time::
+operations resolved for them at call time and call them by name::
 
-    ops = backend.get(x.dtype)
+    ops = self.ops(x.dtype)         # inside a layer (Layer.ops)
     ops.matmul(x, w, y)             # y = x @ w
 
-so the same layer code runs on the readable NumPy reference (``"numpy"``) or
-on the compiled kernel (``"c"``). The choice is made by :func:`set_backend`
-or, at import, by the environment variable ``FRAMEWORK_BACKEND``.
+The operations are listed in ``contract.py``. Two backends register them:
+``numpy`` (``numpy_backend.implementations()``, the readable reference) and
+``c`` (``c_backend.implementations()``, the compiled float32 kernel, which
+declares NumPy's function for the few operations it has no kernel for).
 
-Every backend module exposes the same functions (see ``numpy_backend.py``
-for the contract, written once). The C kernel is float32 only, so float64
-work (the gradient checker) always runs on NumPy.
+Choosing, from the most specific to the least:
+
+* per layer: ``layer.backend = "numpy"`` runs that layer's operations on
+  NumPy whatever the rest runs on (``None``, the default, follows the thread);
+* per operation: ``with backend.use("numpy", ops=["relu_backward"]):``
+  (or ``set_backend("numpy", ops=[...])``) runs those operations on NumPy
+  for every layer of the calling thread;
+* per thread: ``set_backend("c")`` or ``with backend.use("numpy"):``.
+  The choice lives in a ``contextvars.ContextVar``, so it belongs to the
+  calling thread (or asyncio task): ``use("numpy")`` in one thread does not
+  move another thread's layers. A thread that never chose runs on the
+  process default, ``FRAMEWORK_BACKEND`` at import, else ``c`` when built.
+
+float64 work (the gradient checker) always runs on NumPy: the kernel is
+single precision.
 """
 from __future__ import annotations
 
 import os
 import warnings
+from contextvars import ContextVar, Token
 from types import ModuleType
+from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
 
 from . import numpy_backend
+from .contract import NAMES as OPERATION_NAMES
+from .contract import OPERATIONS
+
+__all__ = ["available", "set_backend", "get_backend", "get", "use", "resolve", "Ops",
+           "implementations", "declared_fallbacks", "OPERATIONS", "OPERATION_NAMES"]
 
 _NAMES = ("numpy", "c")
-_current = "numpy"
+_F32 = np.dtype(np.float32)
 
+
+class Selection(NamedTuple):
+    """A thread's choice: a backend for every operation, with per-operation exceptions."""
+
+    name: str
+    ops: tuple[tuple[str, str], ...] = ()   # sorted (operation, backend) pairs
+
+
+_default = Selection("numpy")
+_selection: ContextVar[Selection] = ContextVar("framework_backend")
+
+
+# ---------------------------------------------------------------- what exists
 
 def available() -> list[str]:
     """Names of the backends that can run on this machine.
@@ -45,8 +78,8 @@ _c_probe: object = _UNPROBED
 
 
 def _c_module() -> ModuleType | None:
-    # Probed once: layers ask for their backend on every call, and the answer
-    # (is the kernel importable and built?) cannot change in a running process.
+    # Probed once: whether the kernel is importable and built cannot change
+    # in a running process.
     global _c_probe
     if _c_probe is _UNPROBED:
         try:
@@ -58,17 +91,36 @@ def _c_module() -> ModuleType | None:
     return _c_probe  # type: ignore[return-value]
 
 
-def set_backend(name: str) -> None:
-    """Select the backend every layer uses from now on.
+def implementations(name: str) -> dict[str, Callable[..., None]]:
+    """The table a backend registers: ``{operation name: function}``.
 
     Args:
         name: ``"numpy"`` or ``"c"``.
 
+    Returns:
+        One function per contract operation (the C table includes the NumPy
+        functions it declares as fallbacks, see :func:`declared_fallbacks`).
+
     Raises:
-        ValueError: for an unknown name.
-        RuntimeError: for ``"c"`` when the kernel is not built.
+        ValueError: for an unknown name; RuntimeError: ``"c"`` not built.
     """
-    global _current
+    module = _module(name)
+    return module.implementations()
+
+
+def declared_fallbacks(name: str) -> tuple[str, ...]:
+    """Operations backend ``name`` declares to run on NumPy's function (no kernel of its own).
+
+    Args:
+        name: ``"numpy"`` or ``"c"``.
+
+    Returns:
+        The operation names; empty for NumPy.
+    """
+    return tuple(getattr(_module(name), "NUMPY_FALLBACK", ()))
+
+
+def _check_name(name: object) -> str:
     if name not in _NAMES:
         raise ValueError(f"unknown backend {name!r}: expected one of {', '.join(_NAMES)}")
     if name == "c" and _c_module() is None:
@@ -76,58 +128,195 @@ def set_backend(name: str) -> None:
             "the C backend is not built: reinstall with a C compiler available "
             "(pip install -e .) or see README.md, 'Rebuilding the kernel'"
         )
-    _current = name
+    return name  # type: ignore[return-value]
+
+
+def _module(name: str) -> ModuleType:
+    _check_name(name)
+    return numpy_backend if name == "numpy" else _c_module()  # type: ignore[return-value]
+
+
+def _check_ops(ops: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(ops, str):
+        ops = (ops,)
+    ops = tuple(ops)
+    unknown = [op for op in ops if op not in OPERATION_NAMES]
+    if unknown:
+        raise ValueError(f"unknown operation(s) {unknown}: expected names from "
+                         f"framework.backend.contract, e.g. 'relu_backward', 'matmul'")
+    return ops
+
+
+# ---------------------------------------------------------------- resolution
+
+class Ops:
+    """The operations resolved for one choice: one attribute per contract operation.
+
+    Attributes:
+        name: the backend most operations run on (``"numpy"`` or ``"c"``).
+        sources: ``{operation: backend}`` saying where each one runs;
+            ``"numpy (declared fallback)"`` where C has no kernel.
+    """
+
+    def __init__(self, name: str, table: dict[str, Callable[..., None]],
+                 sources: dict[str, str]) -> None:
+        self.name = name
+        self.sources = sources
+        self.__dict__.update(table)
+
+    def __repr__(self) -> str:
+        other = sorted({s for s in self.sources.values() if s != self.name})
+        return f"<backend ops {self.name!r}{' with ' + ', '.join(other) if other else ''}>"
+
+
+_resolved: dict[tuple[Selection, str | None, bool], Ops] = {}
+
+
+def _build(sel: Selection, layer_choice: str | None, f32: bool) -> Ops:
+    tables: dict[str, dict[str, Callable[..., None]]] = {}
+    overrides = dict(sel.ops)
+    base = layer_choice or sel.name
+    table: dict[str, Callable[..., None]] = {}
+    sources: dict[str, str] = {}
+    for op in OPERATION_NAMES:
+        name = (layer_choice or overrides.get(op, sel.name)) if f32 else "numpy"
+        if name == "c" and _c_module() is None:
+            name = "numpy"
+        if name not in tables:
+            tables[name] = implementations(name)
+        table[op] = tables[name][op]
+        fallback = name == "c" and op in declared_fallbacks("c")
+        sources[op] = "numpy (declared fallback)" if fallback else name
+    return Ops(base if f32 else "numpy", table, sources)
+
+
+def resolve(dtype: Any = np.float32, layer_choice: str | None = None) -> Ops:
+    """The operations for arrays of ``dtype``, for a layer's choice and the calling thread's.
+
+    Args:
+        dtype: dtype of the arrays about to be processed; anything but
+            float32 runs on NumPy.
+        layer_choice: the layer's own ``backend`` (``None``: follow the thread).
+
+    Returns:
+        An :class:`Ops`; cached per choice, so a call costs one dict lookup.
+    """
+    key = (_selection.get(_default), layer_choice, dtype is _F32 or _F32 == dtype)
+    ops = _resolved.get(key)
+    if ops is None:
+        ops = _resolved[key] = _build(*key)
+    return ops
+
+
+def get(dtype: Any = np.float32) -> Ops:
+    """The operations the calling thread runs on arrays of ``dtype`` (no layer choice).
+
+    Args:
+        dtype: float32 follows the choice; anything else runs on NumPy.
+
+    Returns:
+        An :class:`Ops` with one attribute per contract operation.
+    """
+    return resolve(dtype, None)
+
+
+def _refresh() -> None:
+    # A choice re-reads the tables, so a function edited or patched in
+    # numpy_backend since the last choice is the one that runs.
+    _resolved.clear()
+
+
+# ---------------------------------------------------------------- choosing
+
+def _selection_for(name: str, ops: Iterable[str] | None) -> Selection:
+    name = _check_name(name)
+    if ops is None:
+        return Selection(name)
+    current = _selection.get(_default)
+    merged = dict(current.ops)
+    merged.update({op: name for op in _check_ops(ops)})
+    return Selection(current.name, tuple(sorted(merged.items())))
+
+
+def set_backend(name: str, ops: Iterable[str] | None = None) -> None:
+    """Choose the backend of the calling thread (or of some of its operations) from now on.
+
+    Args:
+        name: ``"numpy"`` or ``"c"``.
+        ops: None: every operation runs on ``name`` (earlier per-operation
+            choices are dropped). Otherwise only these contract operations
+            (e.g. ``["relu_backward"]``) switch to ``name``.
+
+    Raises:
+        ValueError: for an unknown backend or operation name.
+        RuntimeError: for ``"c"`` when the kernel is not built.
+    """
+    _selection.set(_selection_for(name, ops))
+    _refresh()
 
 
 def get_backend() -> str:
-    """Return the name of the selected backend (``"numpy"`` or ``"c"``)."""
-    return _current
-
-
-def get(dtype: np.dtype | type = np.float32) -> ModuleType:
-    """Return the backend module that computes on arrays of ``dtype``.
-
-    Args:
-        dtype: the dtype of the arrays about to be processed. Anything but
-            float32 goes to NumPy, since the kernel is single precision.
-
-    Returns:
-        A module with the functions documented in ``numpy_backend``.
-    """
-    if _current == "c" and np.dtype(dtype) == np.float32:
-        module = _c_module()
-        if module is not None:
-            return module
-    return numpy_backend
+    """Return the calling thread's backend (``"numpy"`` or ``"c"``), per-operation exceptions aside."""
+    return _selection.get(_default).name
 
 
 class use:
-    """Context manager that selects a backend for a block and restores the old one.
+    """Context manager: choose a backend (or per-operation backends) for a block, then restore.
+
+    The choice belongs to the calling thread (a ``ContextVar``).
 
     Example::
 
         with backend.use("numpy"):
             net.forward(x)
+        with backend.use("numpy", ops=["relu_backward"]):   # the rest stays on C
+            trainer.optimize(...)
+
+    Args:
+        name: ``"numpy"`` or ``"c"``.
+        ops: as in :func:`set_backend`.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, ops: Iterable[str] | None = None) -> None:
         self.name = name
-        self.previous = _current
+        self.ops = ops
+        self.previous = get_backend()
+        self._token: Token[Selection] | None = None
+        self._before = _default
 
     def __enter__(self) -> "use":
-        self.previous = get_backend()
-        set_backend(self.name)
+        self._before = _selection.get(_default)
+        self.previous = self._before.name
+        self._token = _selection.set(_selection_for(self.name, self.ops))
+        _refresh()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        set_backend(self.previous)
+        try:
+            _selection.reset(self._token)  # type: ignore[arg-type]
+        except ValueError:  # exited in another context than entered
+            _selection.set(self._before)
+        _refresh()
+
+
+def check_layer_choice(name: object) -> str | None:
+    """Validate a layer's ``backend`` attribute: None, ``"numpy"`` or ``"c"``.
+
+    Raises:
+        ValueError: for an unknown name; RuntimeError: ``"c"`` not built.
+    """
+    if name is None:
+        return None
+    _refresh()
+    return _check_name(name)
 
 
 def _init_from_env() -> None:
+    global _default
     name = os.environ.get("FRAMEWORK_BACKEND", "").strip().lower()
     if not name:
         if _c_module() is not None:
-            set_backend("c")
+            _default = Selection("c")
         else:
             # pip hides the build's own warning when the install succeeds, so
             # say it here, once per process; FRAMEWORK_BACKEND=numpy silences it.
@@ -151,7 +340,7 @@ def _init_from_env() -> None:
             stacklevel=2,
         )
         return
-    set_backend(name)
+    _default = Selection(name)
 
 
 _init_from_env()

@@ -1,44 +1,47 @@
-"""The C backend: the compiled float32 kernel behind the ``numpy_backend`` contract.
+"""The C backend: the compiled float32 kernel behind the backend contract (``contract.py``).
 
-This is the one Python module that hands pointers to C (``framework._kernels``,
-built from ``framework/csrc`` by ``build_ext.py``). The C code checks nothing,
-so every function here validates its arguments first: dtype exactly float32,
-2-D matrices column-major (F-contiguous), shapes that agree, outputs writeable.
-A wrong call raises ``TypeError`` or ``ValueError``; it never reaches C.
+This module and its two siblings (``c_conv.py``, ``c_lstm.py``) are the
+only Python modules that hand pointers to C (``framework._kernels``, built
+from ``framework/csrc`` by ``build_ext.py``). The C code checks nothing, so
+every function validates its arguments first with the checks of
+``c_checks.py``: dtype exactly float32, 2-D matrices column-major
+(F-contiguous), shapes that agree, outputs writeable and not overlapping an
+input. A wrong call raises ``TypeError`` or ``ValueError``; it never reaches C.
 
-Functions, names and semantics are those of ``numpy_backend`` (read its
-docstrings for the contract), plus :func:`is_built`, :func:`set_num_threads`,
-:func:`get_num_threads`, and :func:`matmul_ref` / :func:`block_sizes` for tests.
+Functions, names and semantics are those of the contract (the NumPy
+reference, ``numpy_backend``, documents each one), plus :func:`is_built`,
+:func:`set_num_threads`, :func:`get_num_threads`, and :func:`matmul_ref` /
+:func:`block_sizes` for tests. :func:`implementations` is what this backend
+registers; :data:`NUMPY_FALLBACK` lists the operations it declares NumPy for.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
-try:
-    from framework._kernels import ffi, lib
-except ImportError:  # not compiled: the backend seam falls back to NumPy
-    ffi = None
-    lib = None
+from . import c_checks as chk
+from . import numpy_backend
+from .c_checks import F32 as _F32
+from .c_checks import INT_MAX as _INT_MAX
+from .c_checks import ffi, is_built, lib
+from .c_conv import (avgpool2d_backward, avgpool2d_forward, col2im, conv2d_backward,
+                     conv2d_delta_weights, conv2d_forward, im2col, maxpool2d_backward,
+                     maxpool2d_forward)
+from .c_lstm import (lstm_bias_grad, lstm_cell_backward, lstm_cell_forward,
+                     lstm_sequence_backward, lstm_sequence_forward)
 
 _from_buffer = ffi.from_buffer if ffi is not None else None
 
 name = "c"
 
-_INT_MAX = 2**31 - 1  # the C kernel takes int dimensions, as BLAS does
-_F32 = np.dtype(np.float32)
-
-
-def is_built() -> bool:
-    """Return True when the compiled kernel imported and can be called."""
-    return lib is not None
-
-
-def _require_built() -> None:
-    if lib is None:
-        raise RuntimeError(
-            "the C kernel is not built: run `pip install -e .` with a C compiler "
-            "available, or `python build_ext.py` in the project root"
-        )
+__all__ = ["name", "is_built", "set_num_threads", "get_num_threads", "block_sizes", "matmul",
+           "matmul_ref", "add_bias", "bias_grad", "sigmoid_forward", "sigmoid_backward",
+           "relu_forward", "relu_backward", "tanh_forward", "tanh_backward", "im2col", "col2im",
+           "conv2d_forward", "conv2d_backward", "conv2d_delta_weights", "maxpool2d_forward",
+           "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward", "lstm_cell_forward",
+           "lstm_cell_backward", "lstm_sequence_forward", "lstm_sequence_backward",
+           "lstm_bias_grad", "implementations", "NUMPY_FALLBACK"]
 
 
 def set_num_threads(n: int) -> None:
@@ -51,7 +54,7 @@ def set_num_threads(n: int) -> None:
     Raises:
         ValueError: if ``n`` is not a positive integer.
     """
-    _require_built()
+    chk.require_built()
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     lib.gemm_set_num_threads(int(n))
@@ -63,7 +66,7 @@ def get_num_threads() -> int:
     Returns:
         The thread count; 1 when the kernel was built without OpenMP.
     """
-    _require_built()
+    chk.require_built()
     return int(lib.gemm_get_num_threads())
 
 
@@ -74,81 +77,10 @@ def block_sizes() -> dict[str, int]:
         ``{"MR", "NR", "MC", "KC", "NC"}``: register tile rows/columns and the
         cache-block sizes of ``framework/csrc/gemm.c``. Tests aim at their edges.
     """
-    _require_built()
+    chk.require_built()
     out = ffi.new("int[5]")
     lib.gemm_block_sizes(out)
     return dict(zip(("MR", "NR", "MC", "KC", "NC"), list(out)))
-
-
-# ---------------------------------------------------------------- validation
-
-def _float32(arg: str, arr: object) -> np.ndarray:
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"{arg}: expected a numpy.ndarray of float32, got {type(arr).__name__}")
-    if arr.dtype != np.float32:
-        raise TypeError(f"{arg}: expected dtype float32, got {arr.dtype}")
-    return arr
-
-
-def _matrix(arg: str, arr: object, writeable: bool = False) -> np.ndarray:
-    # The common, valid call takes the one cheap test; the detailed checks
-    # only run to explain a failure (the MLP's small products cost a few
-    # microseconds, so validation must cost less).
-    if (isinstance(arr, np.ndarray) and arr.dtype == _F32 and arr.ndim == 2
-            and arr.flags.f_contiguous and arr.size <= _INT_MAX
-            and (not writeable or arr.flags.writeable)):
-        return arr
-    arr = _float32(arg, arr)
-    if arr.ndim != 2:
-        raise ValueError(f"{arg}: expected a 2-D matrix, got {arr.ndim}-D shape {arr.shape}")
-    if not arr.flags.f_contiguous:
-        raise ValueError(
-            f"{arg}: expected a column-major (F-contiguous) matrix, got strides "
-            f"{arr.strides} for shape {arr.shape}; use np.asfortranarray"
-        )
-    if arr.size > _INT_MAX:
-        raise ValueError(f"{arg}: more than 2**31-1 elements are not supported, got {arr.shape}")
-    if writeable and not arr.flags.writeable:
-        raise ValueError(f"{arg}: expected a writeable array, got a read-only one")
-    return arr
-
-
-def _flat(arg: str, arr: object, writeable: bool = False) -> np.ndarray:
-    if (isinstance(arr, np.ndarray) and arr.dtype == _F32
-            and (arr.flags.c_contiguous or arr.flags.f_contiguous)
-            and (not writeable or arr.flags.writeable)):
-        return arr
-    arr = _float32(arg, arr)
-    if not (arr.flags.c_contiguous or arr.flags.f_contiguous):
-        raise ValueError(
-            f"{arg}: expected a contiguous array, got strides {arr.strides} for shape {arr.shape}"
-        )
-    if writeable and not arr.flags.writeable:
-        raise ValueError(f"{arg}: expected a writeable array, got a read-only one")
-    return arr
-
-
-def _same_layout(**arrays: np.ndarray) -> None:
-    """Elementwise kernels walk flat memory: all arrays need one shape and one order."""
-    items = list(arrays.items())
-    first_name, first = items[0]
-    for arg, arr in items[1:]:
-        if arr.shape != first.shape:
-            raise ValueError(f"{arg}: expected shape {first.shape} (that of {first_name}), got {arr.shape}")
-    if first.ndim > 1 and not (all(a.flags.f_contiguous for _, a in items)
-                               or all(a.flags.c_contiguous for _, a in items)):
-        raise ValueError(
-            f"{', '.join(n for n, _ in items)}: expected all column-major or all "
-            "row-major, got a mix of memory orders"
-        )
-
-
-def _ptr(arr: np.ndarray):
-    """A ``float *`` to element 0 of a validated (contiguous) array."""
-    # from_buffer wants a C-contiguous buffer; the transpose of a
-    # column-major array is one, over the same memory. It is several times
-    # cheaper than arr.ctypes.data, which matters for the MLP's small calls.
-    return ffi.from_buffer("float[]", arr if arr.flags.c_contiguous else arr.T)
 
 
 # ---------------------------------------------------------------- matmul
@@ -165,10 +97,10 @@ def _gemm(fn, a: np.ndarray, b: np.ndarray, out: np.ndarray, trans_a: bool,
             and a.flags.f_contiguous and b.flags.f_contiguous
             and out.flags.f_contiguous and out.flags.writeable
             and (a.size | b.size | out.size) <= _INT_MAX and lib is not None):
-        _require_built()
-        _matrix("a", a)
-        _matrix("b", b)
-        _matrix("out", out, writeable=True)
+        chk.require_built()
+        chk.matrix("a", a)
+        chk.matrix("b", b)
+        chk.matrix("out", out, writeable=True)
     if beta != 0.0 and beta != 1.0:
         raise ValueError(f"beta: expected 0.0 (overwrite) or 1.0 (accumulate), got {beta!r}")
     ra, ca = a.shape
@@ -234,24 +166,40 @@ def matmul_ref(a: np.ndarray, b: np.ndarray, out: np.ndarray, trans_a: bool = Fa
 # ---------------------------------------------------------------- bias
 
 def _bias_args(arg_m: str, m: np.ndarray, arg_v: str, v: np.ndarray,
-               write_m: bool) -> tuple[int, int]:
-    _require_built()
-    _matrix(arg_m, m, writeable=write_m)
-    _flat(arg_v, v, writeable=not write_m)
-    if v.ndim != 1 or v.shape[0] != m.shape[1]:
-        raise ValueError(f"{arg_v}: expected shape ({m.shape[1]},) (columns of {arg_m}), got {v.shape}")
-    return m.shape[0], m.shape[1]
+               write_m: bool) -> tuple[int, int, object, object]:
+    """Check a ``[R, O]`` matrix and an ``[O]`` vector that must not share memory; return R, O, pointers."""
+    if not (type(m) is np.ndarray and type(v) is np.ndarray and m.dtype is _F32
+            and v.dtype is _F32 and m.ndim == 2 and v.ndim == 1 and m.flags.f_contiguous
+            and v.flags.c_contiguous and v.shape[0] == m.shape[1] and m.size <= _INT_MAX
+            and (m if write_m else v).flags.writeable and lib is not None):
+        chk.require_built()
+        chk.matrix(arg_m, m, writeable=write_m)
+        chk.flat(arg_v, v, writeable=not write_m)
+        if v.ndim != 1 or v.shape[0] != m.shape[1]:
+            raise ValueError(f"{arg_v}: expected shape ({m.shape[1]},) (columns of {arg_m}), "
+                             f"got {v.shape}")
+    r, o = m.shape
+    pm, pv = _from_buffer("float[]", m.T), _from_buffer("float[]", v)
+    # the kernel reads one while accumulating into the other: no shared memory at all
+    if pm < pv + o and pv < pm + r * o:
+        raise ValueError(f"{arg_m if write_m else arg_v}: must not overlap "
+                         f"{arg_v if write_m else arg_m}")
+    return r, o, pm, pv
 
 
 def add_bias(y: np.ndarray, bias: np.ndarray) -> None:
     """``y[r, o] += bias[o]`` for every row ``r`` (accumulates into ``y``).
 
     Args:
-        y: float32 F-contiguous ``[R, O]``.
-        bias: float32 contiguous ``[O]``.
+        y: float32 F-contiguous writeable ``[R, O]``.
+        bias: float32 contiguous ``[O]``, not overlapping ``y``.
+
+    Raises:
+        TypeError: an array is not float32.
+        ValueError: a shape, layout, writeability or overlap problem.
     """
-    r, o = _bias_args("y", y, "bias", bias, write_m=True)
-    lib.add_bias(_ptr(y), _ptr(bias), r, o)
+    r, o, py, pb = _bias_args("y", y, "bias", bias, write_m=True)
+    lib.add_bias(py, pb, r, o)
 
 
 def bias_grad(dy: np.ndarray, dbias: np.ndarray) -> None:
@@ -259,29 +207,54 @@ def bias_grad(dy: np.ndarray, dbias: np.ndarray) -> None:
 
     Args:
         dy: float32 F-contiguous ``[R, O]`` output deltas.
-        dbias: float32 contiguous writeable ``[O]`` bias deltas.
+        dbias: float32 contiguous writeable ``[O]`` bias deltas, not overlapping ``dy``.
+
+    Raises:
+        TypeError: an array is not float32.
+        ValueError: a shape, layout, writeability or overlap problem.
     """
-    r, o = _bias_args("dy", dy, "dbias", dbias, write_m=False)
-    lib.bias_grad(_ptr(dy), _ptr(dbias), r, o)
+    r, o, pdy, pdb = _bias_args("dy", dy, "dbias", dbias, write_m=False)
+    lib.bias_grad(pdy, pdb, r, o)
 
 
 # ---------------------------------------------------------------- activations
+# Element i of every output depends only on element i of the inputs, so an
+# output may be an input itself (in place), but not a shifted view of it.
+
+def _same_order(u: np.ndarray, v: np.ndarray) -> bool:
+    fu, fv = u.flags, v.flags
+    return (fu.c_contiguous and fv.c_contiguous) or (fu.f_contiguous and fv.f_contiguous)
+
 
 def _unary(fn, x: np.ndarray, y: np.ndarray) -> None:
-    _require_built()
-    _flat("x", x)
-    _flat("y", y, writeable=True)
-    _same_layout(x=x, y=y)
-    fn(_ptr(x), _ptr(y), x.size)
+    if not (type(x) is np.ndarray and type(y) is np.ndarray and x.dtype is _F32
+            and y.dtype is _F32 and x.shape == y.shape and y.flags.writeable
+            and _same_order(x, y) and lib is not None):
+        chk.require_built()
+        chk.flat("x", x)
+        chk.flat("y", y, writeable=True)
+        chk.same_layout(x=x, y=y)
+    n = x.size
+    px, py = chk.ptr(x), chk.ptr(y)
+    chk.disjoint_or_same("y", py, n, "x", px, n)
+    fn(px, py, n)
 
 
 def _binary(fn, names: tuple[str, str, str], u: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
-    _require_built()
-    _flat(names[0], u)
-    _flat(names[1], v)
-    _flat(names[2], out, writeable=True)
-    _same_layout(**{names[0]: u, names[1]: v, names[2]: out})
-    fn(_ptr(u), _ptr(v), _ptr(out), u.size)
+    if not (type(u) is np.ndarray and type(v) is np.ndarray and type(out) is np.ndarray
+            and u.dtype is _F32 and v.dtype is _F32 and out.dtype is _F32
+            and u.shape == v.shape == out.shape and out.flags.writeable
+            and _same_order(u, out) and _same_order(v, out) and lib is not None):
+        chk.require_built()
+        chk.flat(names[0], u)
+        chk.flat(names[1], v)
+        chk.flat(names[2], out, writeable=True)
+        chk.same_layout(**{names[0]: u, names[1]: v, names[2]: out})
+    n = u.size
+    pu, pv, po = chk.ptr(u), chk.ptr(v), chk.ptr(out)
+    chk.disjoint_or_same(names[2], po, n, names[0], pu, n)
+    chk.disjoint_or_same(names[2], po, n, names[1], pv, n)
+    fn(pu, pv, po, n)
 
 
 def sigmoid_forward(x: np.ndarray, y: np.ndarray) -> None:
@@ -347,5 +320,32 @@ def tanh_backward(y: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> None:
     _binary(lib.tanh_backward if lib is not None else None, ("y", "dy", "dx"), y, dy, dx)
 
 
-from .c_conv import *  # noqa: F401,F403,E402
-from .c_lstm import *  # noqa: F401,F403,E402
+# ---------------------------------------------------------------- registration
+
+#: Contract operations without a C kernel: the registry takes NumPy's, declared here.
+NUMPY_FALLBACK: tuple[str, ...] = ("softmax_forward", "softmax_backward")
+
+
+def implementations() -> dict[str, Callable[..., None]]:
+    """Every contract operation this backend provides: its C wrapper, or NumPy's where declared.
+
+    Returns:
+        ``{operation name: function}``, read when the registry resolves a
+        choice (so a patched or reloaded function is the one used).
+    """
+    table: dict[str, Callable[..., None]] = {
+        "matmul": matmul, "add_bias": add_bias, "bias_grad": bias_grad,
+        "sigmoid_forward": sigmoid_forward, "sigmoid_backward": sigmoid_backward,
+        "relu_forward": relu_forward, "relu_backward": relu_backward,
+        "tanh_forward": tanh_forward, "tanh_backward": tanh_backward,
+        "im2col": im2col, "col2im": col2im, "conv2d_forward": conv2d_forward,
+        "conv2d_backward": conv2d_backward, "conv2d_delta_weights": conv2d_delta_weights,
+        "maxpool2d_forward": maxpool2d_forward, "maxpool2d_backward": maxpool2d_backward,
+        "avgpool2d_forward": avgpool2d_forward, "avgpool2d_backward": avgpool2d_backward,
+        "lstm_cell_forward": lstm_cell_forward, "lstm_cell_backward": lstm_cell_backward,
+        "lstm_sequence_forward": lstm_sequence_forward,
+        "lstm_sequence_backward": lstm_sequence_backward, "lstm_bias_grad": lstm_bias_grad,
+    }
+    for op in NUMPY_FALLBACK:
+        table[op] = getattr(numpy_backend, op)
+    return table

@@ -4,7 +4,8 @@ Same functions, arguments and semantics as ``framework/backend/numpy_lstm.py``
 (read its docstrings), plus :func:`lstm_cell_forward_ref` /
 :func:`lstm_cell_backward_ref`, the plain C loops, for tests.
 
-The C code checks nothing, so every argument is validated here first:
+The C code checks nothing, so every argument is validated here first, with
+the checks of ``c_checks.py``:
 
 * dtype exactly float32, else ``TypeError``;
 * the caches are 2-D **row-major** (C-contiguous) arrays, ``w`` is the
@@ -19,70 +20,17 @@ from __future__ import annotations
 
 import numpy as np
 
-try:
-    from framework._kernels import ffi, lib
-except ImportError:  # not compiled: the layer falls back to numpy_lstm
-    ffi = None
-    lib = None
+from . import c_checks as chk
+from .c_checks import ffi, lib
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_sequence_forward",
            "lstm_sequence_backward", "lstm_bias_grad", "lstm_cell_forward_ref",
-           "lstm_cell_backward_ref", "lstm_kernels_built"]
-
-_F32 = np.dtype(np.float32)
-_INT_MAX = 2**31 - 1
-
-
-def lstm_kernels_built() -> bool:
-    """Whether the compiled kernel has the LSTM functions (an older build may not)."""
-    return lib is not None and hasattr(lib, "lstm_sequence_forward")
-
-
-def _require_built() -> None:
-    if not lstm_kernels_built():
-        raise RuntimeError("the C LSTM kernel is not built: run `python build_ext.py` or "
-                           "`pip install -e .` with a C compiler available")
-
-
-def _f32(arg: str, arr: object) -> np.ndarray:
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"{arg}: expected a numpy.ndarray of float32, got {type(arr).__name__}")
-    if arr.dtype != _F32:
-        raise TypeError(f"{arg}: expected dtype float32, got {arr.dtype}")
-    if arr.size > _INT_MAX:
-        raise ValueError(f"{arg}: more than 2**31-1 elements are not supported, got {arr.shape}")
-    return arr
-
-
-def _rows(arg: str, arr: object, shape: tuple[int, int], writeable: bool = False) -> np.ndarray:
-    """A row-major (C-contiguous) 2-D cache of exactly ``shape``."""
-    arr = _f32(arg, arr)
-    if arr.ndim != 2:
-        raise ValueError(f"{arg}: expected a 2-D row-major array, got {arr.ndim}-D shape {arr.shape}")
-    if arr.shape != shape:
-        raise ValueError(f"{arg}: expected shape {shape}, got {arr.shape}")
-    if not arr.flags.c_contiguous:
-        raise ValueError(f"{arg}: expected a row-major (C-contiguous) array, got strides "
-                         f"{arr.strides} for shape {arr.shape}; use np.ascontiguousarray")
-    if writeable and not arr.flags.writeable:
-        raise ValueError(f"{arg}: expected a writeable array, got a read-only one")
-    return arr
-
-
-def _vector(arg: str, arr: object, length: int, writeable: bool = False) -> np.ndarray:
-    arr = _f32(arg, arr)
-    if arr.ndim != 1 or arr.shape[0] != length:
-        raise ValueError(f"{arg}: expected shape ({length},), got {arr.shape}")
-    if not arr.flags.c_contiguous:
-        raise ValueError(f"{arg}: expected a contiguous vector, got strides {arr.strides}")
-    if writeable and not arr.flags.writeable:
-        raise ValueError(f"{arg}: expected a writeable array, got a read-only one")
-    return arr
+           "lstm_cell_backward_ref"]
 
 
 def _weights(w: object) -> tuple[np.ndarray, int]:
     """``w`` ``[H, 4H]`` column-major; returns ``(w, H)``."""
-    w = _f32("w", w)
+    w = chk.float32("w", w)
     if w.ndim != 2 or w.shape[0] < 1 or w.shape[1] != 4 * w.shape[0]:
         raise ValueError(f"w: expected shape (H, 4H), got {w.shape}")
     if not w.flags.f_contiguous:
@@ -91,23 +39,8 @@ def _weights(w: object) -> tuple[np.ndarray, int]:
     return w, w.shape[0]
 
 
-def _no_overlap(outputs: dict[str, np.ndarray], others: dict[str, np.ndarray]) -> None:
-    # The kernels read some buffers while writing others: overlapping
-    # memory would give silently wrong results.
-    items = [(k, v) for k, v in outputs.items() if v is not None]
-    for k, (name, out) in enumerate(items):
-        for other_name, other in items[k + 1:] + list(others.items()):
-            if other is not None and np.may_share_memory(out, other):
-                raise ValueError(f"{name}: must not overlap {other_name}")
-
-
-def _ptr(arr: np.ndarray):
-    """A ``float *`` to element 0 of a validated, contiguous array."""
-    return ffi.from_buffer("float[]", arr if arr.flags.c_contiguous else arr.T)
-
-
 def _batch(arg: str, arr: object) -> tuple[int, int]:
-    a = _f32(arg, arr)
+    a = chk.float32(arg, arr)
     if a.ndim != 2:
         raise ValueError(f"{arg}: expected a 2-D row-major array, got {a.ndim}-D shape {a.shape}")
     return a.shape
@@ -116,18 +49,18 @@ def _batch(arg: str, arr: object) -> tuple[int, int]:
 # ---------------------------------------------------------------- one step
 
 def _cell_forward(fn, gates, bias, c_prev, c, tanh_c, h) -> None:
-    _require_built()
+    chk.require_built()
     n, h4 = _batch("gates", gates)
     if h4 % 4 or h4 == 0:
         raise ValueError(f"gates: expected [N, 4H] with H >= 1, got shape {gates.shape}")
     hid = h4 // 4
-    _rows("gates", gates, (n, h4), writeable=True)
-    _vector("bias", bias, h4)
-    _rows("c_prev", c_prev, (n, hid))
+    chk.rows_of("gates", gates, (n, h4), writeable=True)
+    chk.vector_of("bias", bias, h4)
+    chk.rows_of("c_prev", c_prev, (n, hid))
     for name, arr in (("c", c), ("tanh_c", tanh_c), ("h", h)):
-        _rows(name, arr, (n, hid), writeable=True)
-    _no_overlap({"gates": gates, "c": c, "tanh_c": tanh_c, "h": h}, {"bias": bias, "c_prev": c_prev})
-    fn(_ptr(gates), _ptr(bias), _ptr(c_prev), _ptr(c), _ptr(tanh_c), _ptr(h), n, hid)
+        chk.rows_of(name, arr, (n, hid), writeable=True)
+    chk.no_overlap({"gates": gates, "c": c, "tanh_c": tanh_c, "h": h}, {"bias": bias, "c_prev": c_prev})
+    fn(chk.ptr(gates), chk.ptr(bias), chk.ptr(c_prev), chk.ptr(c), chk.ptr(tanh_c), chk.ptr(h), n, hid)
 
 
 def lstm_cell_forward(gates: np.ndarray, bias: np.ndarray, c_prev: np.ndarray, c: np.ndarray,
@@ -159,19 +92,19 @@ def lstm_cell_forward_ref(gates: np.ndarray, bias: np.ndarray, c_prev: np.ndarra
 
 
 def _cell_backward(fn, gates, c_prev, tanh_c, dh, dc, dgates) -> None:
-    _require_built()
+    chk.require_built()
     n, h4 = _batch("gates", gates)
     if h4 % 4 or h4 == 0:
         raise ValueError(f"gates: expected [N, 4H] with H >= 1, got shape {gates.shape}")
     hid = h4 // 4
-    _rows("gates", gates, (n, h4))
+    chk.rows_of("gates", gates, (n, h4))
     for name, arr in (("c_prev", c_prev), ("tanh_c", tanh_c), ("dh", dh)):
-        _rows(name, arr, (n, hid))
-    _rows("dc", dc, (n, hid), writeable=True)
-    _rows("dgates", dgates, (n, h4), writeable=True)
-    _no_overlap({"dc": dc, "dgates": dgates},
+        chk.rows_of(name, arr, (n, hid))
+    chk.rows_of("dc", dc, (n, hid), writeable=True)
+    chk.rows_of("dgates", dgates, (n, h4), writeable=True)
+    chk.no_overlap({"dc": dc, "dgates": dgates},
                 {"gates": gates, "c_prev": c_prev, "tanh_c": tanh_c, "dh": dh})
-    fn(_ptr(gates), _ptr(c_prev), _ptr(tanh_c), _ptr(dh), _ptr(dc), _ptr(dgates), n, hid)
+    fn(chk.ptr(gates), chk.ptr(c_prev), chk.ptr(tanh_c), chk.ptr(dh), chk.ptr(dc), chk.ptr(dgates), n, hid)
 
 
 def lstm_cell_backward(gates: np.ndarray, c_prev: np.ndarray, tanh_c: np.ndarray, dh: np.ndarray,
@@ -221,7 +154,7 @@ def _sizes(gates: object, w: object, state: object, state_name: str) -> tuple[in
 
 def _output(arg: str, arr: object, n: int, t: int, hid: int, writeable: bool) -> tuple[int, int]:
     """``(ld, t0)`` of an optional column-major output (deltas): ``[N·T, H]`` or ``[N, H]``."""
-    a = _f32(arg, arr)
+    a = chk.float32(arg, arr)
     if a.ndim != 2 or a.shape not in ((t * n, hid), (n, hid)):
         raise ValueError(f"{arg}: expected shape {(t * n, hid)} (every step) or {(n, hid)} "
                          f"(the last step), got {a.shape}")
@@ -251,18 +184,18 @@ def lstm_sequence_forward(gates: np.ndarray, w: np.ndarray, bias: np.ndarray, hs
         TypeError: an array is not float32.
         ValueError: a shape, layout, writeability or overlap problem.
     """
-    _require_built()
+    chk.require_built()
     n, t, hid = _sizes(gates, w, hs, "hs")
-    _rows("gates", gates, (t * n, 4 * hid), writeable=True)
-    _vector("bias", bias, 4 * hid)
-    _rows("hs", hs, ((t + 1) * n, hid), writeable=True)
-    _rows("cs", cs, ((t + 1) * n, hid), writeable=True)
-    _rows("tanh_cs", tanh_cs, (t * n, hid), writeable=True)
+    chk.rows_of("gates", gates, (t * n, 4 * hid), writeable=True)
+    chk.vector_of("bias", bias, 4 * hid)
+    chk.rows_of("hs", hs, ((t + 1) * n, hid), writeable=True)
+    chk.rows_of("cs", cs, ((t + 1) * n, hid), writeable=True)
+    chk.rows_of("tanh_cs", tanh_cs, (t * n, hid), writeable=True)
     ldy, t0 = _output("y", y, n, t, hid, writeable=True) if y is not None else (1, 0)
-    _no_overlap({"gates": gates, "hs": hs, "cs": cs, "tanh_cs": tanh_cs, "y": y},
+    chk.no_overlap({"gates": gates, "hs": hs, "cs": cs, "tanh_cs": tanh_cs, "y": y},
                 {"w": w, "bias": bias})
-    lib.lstm_sequence_forward(_ptr(gates), _ptr(w), _ptr(bias), _ptr(hs), _ptr(cs),
-                              _ptr(tanh_cs), ffi.NULL if y is None else _ptr(y), ldy, t0,
+    lib.lstm_sequence_forward(chk.ptr(gates), chk.ptr(w), chk.ptr(bias), chk.ptr(hs), chk.ptr(cs),
+                              chk.ptr(tanh_cs), ffi.NULL if y is None else chk.ptr(y), ldy, t0,
                               n, t, hid)
 
 
@@ -288,23 +221,23 @@ def lstm_sequence_backward(gates: np.ndarray, w: np.ndarray, cs: np.ndarray, tan
         TypeError: an array is not float32.
         ValueError: a shape, layout, writeability or overlap problem.
     """
-    _require_built()
+    chk.require_built()
     n, t, hid = _sizes(gates, w, dc, "dc")
-    _rows("gates", gates, (t * n, 4 * hid))
-    _rows("cs", cs, ((t + 1) * n, hid))
-    _rows("tanh_cs", tanh_cs, (t * n, hid))
-    _rows("dhs", dhs, (t * n, hid), writeable=True)
-    _rows("dc", dc, (n, hid), writeable=True)
-    _rows("dgates", dgates, (t * n, 4 * hid), writeable=True)
+    chk.rows_of("gates", gates, (t * n, 4 * hid))
+    chk.rows_of("cs", cs, ((t + 1) * n, hid))
+    chk.rows_of("tanh_cs", tanh_cs, (t * n, hid))
+    chk.rows_of("dhs", dhs, (t * n, hid), writeable=True)
+    chk.rows_of("dc", dc, (n, hid), writeable=True)
+    chk.rows_of("dgates", dgates, (t * n, 4 * hid), writeable=True)
     if dh0 is not None:
-        _rows("dh0", dh0, (n, hid), writeable=True)
+        chk.rows_of("dh0", dh0, (n, hid), writeable=True)
     lddy, t0 = _output("dy", dy, n, t, hid, writeable=False) if dy is not None else (1, 0)
-    _no_overlap({"dhs": dhs, "dc": dc, "dgates": dgates, "dh0": dh0},
+    chk.no_overlap({"dhs": dhs, "dc": dc, "dgates": dgates, "dh0": dh0},
                 {"gates": gates, "w": w, "cs": cs, "tanh_cs": tanh_cs, "dy": dy})
-    lib.lstm_sequence_backward(_ptr(gates), _ptr(w), _ptr(cs), _ptr(tanh_cs), _ptr(dhs),
-                               _ptr(dc), _ptr(dgates),
-                               ffi.NULL if dh0 is None else _ptr(dh0),
-                               ffi.NULL if dy is None else _ptr(dy), lddy, t0, n, t, hid)
+    lib.lstm_sequence_backward(chk.ptr(gates), chk.ptr(w), chk.ptr(cs), chk.ptr(tanh_cs), chk.ptr(dhs),
+                               chk.ptr(dc), chk.ptr(dgates),
+                               ffi.NULL if dh0 is None else chk.ptr(dh0),
+                               ffi.NULL if dy is None else chk.ptr(dy), lddy, t0, n, t, hid)
 
 
 def lstm_bias_grad(dgates: np.ndarray, dbias: np.ndarray) -> None:
@@ -318,9 +251,9 @@ def lstm_bias_grad(dgates: np.ndarray, dbias: np.ndarray) -> None:
         TypeError: an array is not float32.
         ValueError: a shape, layout or writeability problem.
     """
-    _require_built()
+    chk.require_built()
     rows, k = _batch("dgates", dgates)
-    _rows("dgates", dgates, (rows, k))
-    _vector("dbias", dbias, k, writeable=True)
-    _no_overlap({"dbias": dbias}, {"dgates": dgates})
-    lib.lstm_bias_grad(_ptr(dgates), _ptr(dbias), rows, k)
+    chk.rows_of("dgates", dgates, (rows, k))
+    chk.vector_of("dbias", dbias, k, writeable=True)
+    chk.no_overlap({"dbias": dbias}, {"dgates": dgates})
+    lib.lstm_bias_grad(chk.ptr(dgates), chk.ptr(dbias), rows, k)

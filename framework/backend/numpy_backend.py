@@ -1,7 +1,9 @@
 """The NumPy backend: the readable reference for every numeric inner loop.
 
-This module is the contract every backend fulfils. All arrays are NumPy
-arrays that layers obtain as zero-copy views of tensor buffers:
+The list of operations is ``contract.py``; the docstrings here (and in
+``numpy_conv.py``, ``numpy_lstm.py``) say what each one computes, and the C
+backend computes the same. All arrays are NumPy arrays that layers obtain
+as zero-copy views of tensor buffers:
 
 * 2-D matrices are column-major (``order="F"``), ``a[i, j]`` stored at
   ``i + rows*j``, exactly as a Fortran/BLAS matrix with leading dimension
@@ -15,7 +17,15 @@ accumulate.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
+
+from .numpy_conv import (avgpool2d_backward, avgpool2d_forward, col2im, conv2d_backward,
+                         conv2d_delta_weights, conv2d_forward, im2col, maxpool2d_backward,
+                         maxpool2d_forward)
+from .numpy_lstm import (lstm_bias_grad, lstm_cell_backward, lstm_cell_forward,
+                         lstm_sequence_backward, lstm_sequence_forward)
 
 name = "numpy"
 
@@ -97,5 +107,54 @@ def tanh_backward(y: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> None:
     np.multiply(dy, 1 - y * y, out=dx)
 
 
-from .numpy_conv import *  # noqa: F401,F403
-from .numpy_lstm import *  # noqa: F401,F403
+def softmax_forward(x: np.ndarray, y: np.ndarray) -> None:
+    """``y[r, i] = exp(x[r, i]) / Σ_j exp(x[r, j])`` for every row (overwrites ``y``).
+
+    Args:
+        x: ``[R, C]`` scores.
+        y: ``[R, C]`` probabilities.
+    """
+    # Subtracting the row maximum changes nothing mathematically but keeps
+    # exp from overflowing for large scores.
+    np.subtract(x, x.max(axis=1, keepdims=True), out=y)
+    np.exp(y, out=y)
+    y /= y.sum(axis=1, keepdims=True)
+
+
+def softmax_backward(y: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> None:
+    """``δX = δY·J`` row by row, ``J = diag(y) − y·yᵀ`` (overwrites ``dx``).
+
+    ``(δY·J)_j = Σ_i δy_i·y_i·(δ_ij − y_j) = y_j·(δy_j − Σ_i δy_i·y_i)``.
+
+    Args:
+        y: ``[R, C]`` forward output (probabilities).
+        dy: ``[R, C]`` output deltas.
+        dx: ``[R, C]`` input deltas.
+    """
+    dot = np.sum(dy * y, axis=1, keepdims=True)
+    np.multiply(y, dy - dot, out=dx)
+
+
+def implementations() -> dict[str, Callable[..., None]]:
+    """Every contract operation: its NumPy function.
+
+    The names are read when the registry resolves a choice, so a function a
+    student edited (or a test patched) in this module is the one that runs.
+
+    Returns:
+        ``{operation name: function}``.
+    """
+    return {
+        "matmul": matmul, "add_bias": add_bias, "bias_grad": bias_grad,
+        "sigmoid_forward": sigmoid_forward, "sigmoid_backward": sigmoid_backward,
+        "relu_forward": relu_forward, "relu_backward": relu_backward,
+        "tanh_forward": tanh_forward, "tanh_backward": tanh_backward,
+        "softmax_forward": softmax_forward, "softmax_backward": softmax_backward,
+        "im2col": im2col, "col2im": col2im, "conv2d_forward": conv2d_forward,
+        "conv2d_backward": conv2d_backward, "conv2d_delta_weights": conv2d_delta_weights,
+        "maxpool2d_forward": maxpool2d_forward, "maxpool2d_backward": maxpool2d_backward,
+        "avgpool2d_forward": avgpool2d_forward, "avgpool2d_backward": avgpool2d_backward,
+        "lstm_cell_forward": lstm_cell_forward, "lstm_cell_backward": lstm_cell_backward,
+        "lstm_sequence_forward": lstm_sequence_forward,
+        "lstm_sequence_backward": lstm_sequence_backward, "lstm_bias_grad": lstm_bias_grad,
+    }

@@ -1,7 +1,8 @@
 """NumPy reference for the convolution and pooling inner loops (images ``[N, H, W, C]``).
 
-Part of the backend contract (see ``numpy_backend.py``): ``c_conv.py`` gives
-the same functions, names and results on the C kernel. Layout, as in
+Part of the backend contract (``contract.py``): ``c_conv.py`` gives the
+same functions, names and results on the C kernel. The geometry records
+come from ``geometry.py``, which layers and backends share. Layout, as in
 ``docs/layout.md`` and ``docs/conv.md``:
 
 * an image batch ``x`` is the flat column-major buffer of ``[N, H, W, C]``:
@@ -9,7 +10,7 @@ the same functions, names and results on the C kernel. Layout, as in
 * the patch matrix ``p`` is ``[R, K]`` column-major with
   ``R = N·Ho·Wo`` rows, ``r = n + N*(ho + Ho*wo)``, and ``K = kh·kw·C``
   columns, ``k = i + kh*(j + kw*c)``:
-  ``p[r, k] = x[n, ho*sh - ph + i*dh, wo*sw - pw + j*dw, c]``, or 0 where
+  ``p[r, k] = x[n, ho*sh - ph + i*dil_h, wo*sw - pw + j*dil_w, c]``, or 0 where
   that position lies in the zero padding;
 * a kernel ``w`` ``[kh, kw, C_in, C_out]`` is, for free, the ``[K, C_out]``
   matrix with the same ``k``; the output ``y`` ``[N, Ho, Wo, C_out]`` is
@@ -20,81 +21,13 @@ nothing; each docstring says whether it overwrites or accumulates.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
-__all__ = ["ConvGeom", "PoolGeom", "im2col", "col2im", "conv2d_forward", "conv2d_backward",
+from .geometry import ConvGeom, PoolGeom
+
+__all__ = ["im2col", "col2im", "conv2d_forward", "conv2d_backward",
            "conv2d_delta_weights", "maxpool2d_forward", "maxpool2d_backward",
            "avgpool2d_forward", "avgpool2d_backward"]
-
-
-class ConvGeom(NamedTuple):
-    """Geometry of one convolution: input dims, kernel, stride, padding, dilation.
-
-    ``Ho = (H + 2·ph − dh·(kh−1) − 1)//sh + 1`` and likewise ``Wo``. The
-    layer checks that both are at least 1 before a geometry reaches a kernel.
-    """
-
-    N: int
-    H: int
-    W: int
-    C: int
-    kh: int
-    kw: int
-    sh: int = 1
-    sw: int = 1
-    ph: int = 0
-    pw: int = 0
-    dh: int = 1
-    dw: int = 1
-
-    @property
-    def Ho(self) -> int:
-        """Output height."""
-        return (self.H + 2 * self.ph - self.dh * (self.kh - 1) - 1) // self.sh + 1
-
-    @property
-    def Wo(self) -> int:
-        """Output width."""
-        return (self.W + 2 * self.pw - self.dw * (self.kw - 1) - 1) // self.sw + 1
-
-    @property
-    def R(self) -> int:
-        """Rows of the patch matrix and of the output matrix: ``N·Ho·Wo``."""
-        return self.N * self.Ho * self.Wo
-
-    @property
-    def K(self) -> int:
-        """Columns of the patch matrix, rows of the kernel matrix: ``kh·kw·C``."""
-        return self.kh * self.kw * self.C
-
-
-class PoolGeom(NamedTuple):
-    """Geometry of one pooling: input dims, window ``(ph, pw)``, stride ``(sh, sw)``.
-
-    Windows that do not fit at the bottom/right border are dropped:
-    ``Ho = (H − ph)//sh + 1``, ``Wo = (W − pw)//sw + 1`` (no padding).
-    """
-
-    N: int
-    H: int
-    W: int
-    C: int
-    ph: int
-    pw: int
-    sh: int
-    sw: int
-
-    @property
-    def Ho(self) -> int:
-        """Output height."""
-        return (self.H - self.ph) // self.sh + 1
-
-    @property
-    def Wo(self) -> int:
-        """Output width."""
-        return (self.W - self.pw) // self.sw + 1
 
 
 # ---------------------------------------------------------------- im2col
@@ -106,13 +39,13 @@ def _image(buf: np.ndarray, n: int, h: int, w: int, c: int) -> np.ndarray:
 
 def _window(g: ConvGeom, i: int, j: int) -> tuple[slice, slice]:
     """Slices of the padded image that kernel tap ``(i, j)`` sees for every output position."""
-    h0, w0 = i * g.dh, j * g.dw
+    h0, w0 = i * g.dil_h, j * g.dil_w
     return (slice(h0, h0 + g.sh * (g.Ho - 1) + 1, g.sh),
             slice(w0, w0 + g.sw * (g.Wo - 1) + 1, g.sw))
 
 
 def im2col(x: np.ndarray, g: ConvGeom, p: np.ndarray) -> None:
-    """Patch matrix: ``p[r, k] = x[n, ho*sh - ph + i*dh, wo*sw - pw + j*dw, c]`` (overwrites ``p``).
+    """Patch matrix: ``p[r, k] = x[n, ho*sh - ph + i*dil_h, wo*sw - pw + j*dil_w, c]`` (overwrites ``p``).
 
     Args:
         x: flat ``[N, H, W, C]`` input, ``x[n + N*(h + H*(w + W*c))]``.

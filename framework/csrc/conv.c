@@ -12,7 +12,7 @@
  *   image  x  [N, H, W, C]    x[n + N*(h + H*(w + W*c))]
  *   patch  P  [R, K]          P[r + R*k], r = n + N*(ho + Ho*wo),
  *                             k = i + kh*(j + kw*c), R = N*Ho*Wo, K = kh*kw*C
- *             P[r, k] = x[n, ho*sh - ph + i*dh, wo*sw - pw + j*dw, c]
+ *             P[r, k] = x[n, ho*sh - ph + i*dil_h, wo*sw - pw + j*dil_w, c]
  *             (0 where that (h, w) lies in the zero padding)
  *   kernel w  [kh, kw, C, O]  = the column-major [K, O] matrix, w[k + K*o]
  *   output y  [N, Ho, Wo, O]  = the column-major [R, O] matrix, y[r + R*o]
@@ -72,21 +72,21 @@
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }
 
-/* the geometry of one call, computed once */
+/* the geometry of one call (the caller's conv_geom), with what follows from it */
 typedef struct {
-    int N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw;
+    int N, H, W, C, kh, kw, sh, sw, ph, pw, dil_h, dil_w;
     int Ho, Wo, Q;       /* output height, width, positions Q = Ho*Wo */
     long R, K;           /* rows N*Q and columns kh*kw*C of P */
 } geom_t;
 
-static geom_t make_geom(int N, int H, int W, int C, int kh, int kw, int sh, int sw,
-                        int ph, int pw, int dh, int dw) {
-    geom_t g = {N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw, 0, 0, 0, 0, 0};
-    g.Ho = (H + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
-    g.Wo = (W + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+static geom_t make_geom(const conv_geom *cg) {
+    geom_t g = {cg->N, cg->H, cg->W, cg->C, cg->kh, cg->kw, cg->sh, cg->sw, cg->ph, cg->pw,
+                cg->dil_h, cg->dil_w, 0, 0, 0, 0, 0};
+    g.Ho = (g.H + 2 * g.ph - g.dil_h * (g.kh - 1) - 1) / g.sh + 1;
+    g.Wo = (g.W + 2 * g.pw - g.dil_w * (g.kw - 1) - 1) / g.sw + 1;
     g.Q = g.Ho * g.Wo;
-    g.R = (long)N * g.Q;
-    g.K = (long)kh * kw * C;
+    g.R = (long)g.N * g.Q;
+    g.K = (long)g.kh * g.kw * g.C;
     return g;
 }
 
@@ -155,13 +155,13 @@ static void im2col_rows(const float *x, float *p, long ldp, const geom_t *g, int
         for (int wo = q0 / Ho; wo * Ho < q1; wo++) {
             int hoa = imax(q0 - wo * Ho, 0), hob = imin(q1 - wo * Ho, Ho);
             float *dst = pk + (long)N * (wo * Ho + hoa - q0); /* seek to P[(0, hoa, wo), k] */
-            int w = wo * g->sw - g->pw + j * g->dw;
+            int w = wo * g->sw - g->pw + j * g->dil_w;
             if (w < 0 || w >= W) {                      /* the whole stretch is padding */
                 memset(dst, 0, nb * (size_t)(hob - hoa));
                 continue;
             }
             const float *xc = x + (long)N * H * (w + (long)W * c); /* seek to x[0, 0, w, c] */
-            int h0 = i * g->dh - g->ph;                 /* h = ho*sh + h0 */
+            int h0 = i * g->dil_h - g->ph;                 /* h = ho*sh + h0 */
             if (g->sh == 1) {
                 /* valid ho: 0 <= ho + h0 < H, clipped to [hoa, hob) */
                 int lo = imin(imax(-h0, hoa), hob), hi = imax(imin(H - h0, hob), lo);
@@ -228,13 +228,13 @@ static void im2col_packed(const float *x, float *pp, int mr, const geom_t *g, in
         for (int wo = q0 / Ho; wo * Ho < q1; wo++) {
             int hoa = imax(q0 - wo * Ho, 0), hob = imin(q1 - wo * Ho, Ho);
             long rl = (long)N * (wo * Ho + hoa - q0);   /* local row of (0, hoa, wo) */
-            int w = wo * g->sw - g->pw + j * g->dw;
+            int w = wo * g->sw - g->pw + j * g->dil_w;
             if (w < 0 || w >= W) {                      /* the whole stretch is padding */
                 put_run(pp, K, mr, k, rl, NULL, (long)N * (hob - hoa));
                 continue;
             }
             const float *xc = x + (long)N * H * (w + (long)W * c); /* seek to x[0, 0, w, c] */
-            int h0 = i * g->dh - g->ph;                 /* h = ho*sh + h0 */
+            int h0 = i * g->dil_h - g->ph;                 /* h = ho*sh + h0 */
             if (g->sh == 1) {
                 int lo = imin(imax(-h0, hoa), hob), hi = imax(imin(H - h0, hob), lo);
                 put_run(pp, K, mr, k, rl, NULL, (long)N * (lo - hoa));
@@ -302,8 +302,8 @@ typedef struct { int dh0, dw0; long off; } tap_t;
 static void make_taps(tap_t *taps, const geom_t *g) {
     for (long k = 0; k < g->K; k++) {
         int i = (int)(k % g->kh), j = (int)((k / g->kh) % g->kw), c = (int)(k / ((long)g->kh * g->kw));
-        taps[k].dh0 = i * g->dh - g->ph;
-        taps[k].dw0 = j * g->dw - g->pw;
+        taps[k].dh0 = i * g->dil_h - g->ph;
+        taps[k].dw0 = j * g->dil_w - g->pw;
         taps[k].off = (long)g->N * g->H * g->W * c;     /* seek to x[0, 0, 0, c] */
     }
 }
@@ -409,12 +409,12 @@ static void col2im_rows(const float *p, long ldp, float *dx, const geom_t *g, in
         long k = i + (long)g->kh * (j + (long)g->kw * c);
         const float *pk = p + ldp * k;                  /* seek to column k of the chunk */
         for (int wo = q0 / Ho; wo * Ho < q1; wo++) {
-            int w = wo * g->sw - g->pw + j * g->dw;
+            int w = wo * g->sw - g->pw + j * g->dil_w;
             if (w < 0 || w >= W) continue;              /* read only padding */
             int hoa = imax(q0 - wo * Ho, 0), hob = imin(q1 - wo * Ho, Ho);
             const float *src = pk + (long)N * (wo * Ho - q0); /* seek to P[(0, 0, wo), k] */
             float *xc = dx + (long)N * H * (w + (long)W * c); /* seek to dx[0, 0, w, c] */
-            int h0 = i * g->dh - g->ph;
+            int h0 = i * g->dil_h - g->ph;
             for (int ho = hoa; ho < hob; ho++) {
                 int h = ho * g->sh + h0;
                 if (h < 0 || h >= H) continue;
@@ -432,9 +432,10 @@ static void col2im_rows(const float *p, long ldp, float *dx, const geom_t *g, in
  *   p  [R, K]        p[r + R*k], r = n + N*(ho + Ho*wo),
  *                    k = i + kh*(j + kw*c)                  (overwritten)
  * ---------------------------------------------------------------------- */
-void conv_im2col_ref(const float *x, float *p, int N, int H, int W, int C, int kh, int kw,
-                     int sh, int sw, int ph, int pw, int dh, int dw) {
-    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+void conv_im2col_ref(const float *x, float *p, const conv_geom *geom) {
+    geom_t g = make_geom(geom);
+    const int N = g.N, H = g.H, W = g.W, C = g.C, kh = g.kh, kw = g.kw;
+    const int sh = g.sh, sw = g.sw, ph = g.ph, pw = g.pw, dil_h = g.dil_h, dil_w = g.dil_w;
     for (int c = 0; c < C; c++)
     for (int j = 0; j < kw; j++)
     for (int i = 0; i < kh; i++)
@@ -443,7 +444,7 @@ void conv_im2col_ref(const float *x, float *p, int N, int H, int W, int C, int k
     for (int n = 0; n < N; n++) {
         long r = n + (long)N * (ho + (long)g.Ho * wo);
         long k = i + (long)kh * (j + (long)kw * c);
-        int h = ho * sh - ph + i * dh, w = wo * sw - pw + j * dw;
+        int h = ho * sh - ph + i * dil_h, w = wo * sw - pw + j * dil_w;
         p[r + g.R * k] = (h < 0 || h >= H || w < 0 || w >= W)
                        ? 0.0f : x[n + (long)N * (h + (long)H * (w + (long)W * c))];
     }
@@ -451,9 +452,9 @@ void conv_im2col_ref(const float *x, float *p, int N, int H, int W, int C, int k
 
 /* conv_im2col: the same result as conv_im2col_ref, by contiguous runs,
  * columns split over threads. p [R, K] overwritten. */
-void conv_im2col(const float *x, float *p, int N, int H, int W, int C, int kh, int kw,
-                 int sh, int sw, int ph, int pw, int dh, int dw) {
-    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+void conv_im2col(const float *x, float *p, const conv_geom *geom) {
+    geom_t g = make_geom(geom);
+    const int N = g.N, H = g.H, W = g.W, C = g.C, kh = g.kh, kw = g.kw;
     int nt = g.R * g.K >= 1000000 ? max_threads() : 1;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int c = 0; c < C; c++) {
@@ -471,9 +472,10 @@ void conv_im2col(const float *x, float *p, int N, int H, int W, int C, int kh, i
  *   dx  [N, H, W, C]    dx[n + N*(h + H*(w + W*c))]        (OVERWRITTEN:
  *       zeroed, then every P[r, k] is added to the pixel it was read from)
  * ---------------------------------------------------------------------- */
-void conv_col2im_ref(const float *p, float *dx, int N, int H, int W, int C, int kh, int kw,
-                     int sh, int sw, int ph, int pw, int dh, int dw) {
-    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+void conv_col2im_ref(const float *p, float *dx, const conv_geom *geom) {
+    geom_t g = make_geom(geom);
+    const int N = g.N, H = g.H, W = g.W, C = g.C, kh = g.kh, kw = g.kw;
+    const int sh = g.sh, sw = g.sw, ph = g.ph, pw = g.pw, dil_h = g.dil_h, dil_w = g.dil_w;
     memset(dx, 0, sizeof(float) * (size_t)N * H * W * C);
     for (int c = 0; c < C; c++)
     for (int j = 0; j < kw; j++)
@@ -483,7 +485,7 @@ void conv_col2im_ref(const float *p, float *dx, int N, int H, int W, int C, int 
     for (int n = 0; n < N; n++) {
         long r = n + (long)N * (ho + (long)g.Ho * wo);
         long k = i + (long)kh * (j + (long)kw * c);
-        int h = ho * sh - ph + i * dh, w = wo * sw - pw + j * dw;
+        int h = ho * sh - ph + i * dil_h, w = wo * sw - pw + j * dil_w;
         if (h < 0 || h >= H || w < 0 || w >= W) continue;
         dx[n + (long)N * (h + (long)H * (w + (long)W * c))] += p[r + g.R * k];
     }
@@ -491,9 +493,9 @@ void conv_col2im_ref(const float *p, float *dx, int N, int H, int W, int C, int 
 
 /* conv_col2im: the same result as conv_col2im_ref (dx overwritten), by
  * runs, channels split over threads. */
-void conv_col2im(const float *p, float *dx, int N, int H, int W, int C, int kh, int kw,
-                 int sh, int sw, int ph, int pw, int dh, int dw) {
-    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+void conv_col2im(const float *p, float *dx, const conv_geom *geom) {
+    geom_t g = make_geom(geom);
+    const int N = g.N, H = g.H, W = g.W, C = g.C;
     int nt = g.R * g.K >= 1000000 ? max_threads() : 1;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int c = 0; c < C; c++) {
@@ -577,9 +579,8 @@ static void conv_forward_geom(const float *x, const float *w, const float *b, fl
 
 
 void conv2d_forward(const float *x, const float *w, const float *b, float *y, int O,
-                    int N, int H, int W, int C, int kh, int kw,
-                    int sh, int sw, int ph, int pw, int dh, int dw) {
-    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+                    const conv_geom *geom) {
+    geom_t g = make_geom(geom);
     conv_forward_geom(x, w, b, y, O, &g);
 }
 
@@ -606,7 +607,7 @@ void conv2d_forward(const float *x, const float *w, const float *b, float *y, in
  *     convolution of dy with the kernel rotated by 180 degrees and its
  *     channel axes swapped,
  *       w180[i', j', o, c] = w[kh-1-i', kw-1-j', c, o]   ([K' = kh*kw*O, C])
- *     over dy padded by (kh-1)*dh - ph rows and (kw-1)*dw - pw columns --
+ *     over dy padded by (kh-1)*dil_h - ph rows and (kw-1)*dil_w - pw columns --
  *     the lecture's conv2(dY, rot180(W), 'full'), cropped by the padding.
  *     Its output rows are dx's own rows, so the chunks are disjoint (no
  *     scatter), exactly like conv2d_forward.
@@ -628,8 +629,9 @@ static void backward_full(const float *dy, const float *w, float *dx, int O, con
         w180[i + kh * (j + (long)kw * o) + kk * c] =
             w[(kh - 1 - i) + kh * ((kw - 1 - j) + (long)kw * c) + g->K * o];
     /* dy is an [N, Ho, Wo, O] image; its "full" geometry gives back H x W */
-    geom_t gf = make_geom(N, g->Ho, g->Wo, O, kh, kw, 1, 1,
-                          (kh - 1) * g->dh - g->ph, (kw - 1) * g->dw - g->pw, g->dh, g->dw);
+    conv_geom full = {N, g->Ho, g->Wo, O, kh, kw, 1, 1,
+                      (kh - 1) * g->dil_h - g->ph, (kw - 1) * g->dil_w - g->pw, g->dil_h, g->dil_w};
+    geom_t gf = make_geom(&full);
     /* the rows of dx are the forward's output rows: the same chunks, no scatter */
     conv_forward_geom(dy, w180, NULL, dx, C, &gf);
     free(w180);
@@ -656,8 +658,8 @@ static void backward_col2im_serial(const float *dy, const float *w, float *dx, i
 
 /* backward_col2im: the same, with threads taking whole chunks.
  * Two chunks write the same dx element only if they hold output columns
- * wo, wo' with |wo - wo'|*sw <= (kw-1)*dw; positions at least Ho*m apart,
- * m = (kw-1)*dw/sw + 1, never do, and chunks with `sep` whole chunks
+ * wo, wo' with |wo - wo'|*sw <= (kw-1)*dil_w; positions at least Ho*m apart,
+ * m = (kw-1)*dil_w/sw + 1, never do, and chunks with `sep` whole chunks
  * between them are that far apart. Thread t owns the chunk range
  * [c0_t, c1_t); it first runs [c0_t + sep, c1_t) -- sep chunks away from
  * the previous thread's range -- then, after a barrier, its first sep
@@ -669,7 +671,7 @@ static int backward_col2im(const float *dy, const float *w, float *dx, int O, co
     int nt = use_threads(g, O);
     int qc = chunk_positions(g, nt);
     int nchunks = (g->Q + qc - 1) / qc;
-    long m = (long)(g->kw - 1) * g->dw / g->sw + 1;
+    long m = (long)(g->kw - 1) * g->dil_w / g->sw + 1;
     int sep = (int)((g->Ho * m - 1 + qc - 1) / qc);
     if (nt < 2 || nchunks / nt < 2 * sep) return 0;     /* too few chunks: not done */
     long plane = (long)N * g->H;                        /* floats of one dx column (w, c) */
@@ -707,10 +709,9 @@ static int backward_col2im(const float *dy, const float *w, float *dx, int O, co
     return 1;
 }
 
-void conv2d_backward(const float *dy, const float *w, float *dx, int O,
-                     int N, int H, int W, int C, int kh, int kw,
-                     int sh, int sw, int ph, int pw, int dh, int dw) {
-    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+void conv2d_backward(const float *dy, const float *w, float *dx, int O, const conv_geom *geom) {
+    geom_t g = make_geom(geom);
+    const int N = g.N, H = g.H, W = g.W, C = g.C, sh = g.sh, sw = g.sw;
     int same = sh == 1 && sw == 1 && (double)H * W <= BACKWARD_FULL_MAX_GROWTH * g.Ho * g.Wo;
     int pr = sgemm_ptr_a_rows();
     /* full form, im2col implicit: no copy, no scatter -- when its C output
@@ -740,13 +741,12 @@ void conv2d_backward(const float *dy, const float *w, float *dx, int O,
  * layout, im2col_packed_b) and accumulates dY_chunk' * P_chunk
  * into its own [O, K] partial sum, and the chunk's column sums of dY into
  * its own bias partial sum (while the rows are in cache); the partial sums
- * are added in thread order (deterministic for a given thread count). (dw is the
- * dilation here, as in every kernel of this file.)
+ * are added in thread order (deterministic for a given thread count).
  * ---------------------------------------------------------------------- */
 /* delta_weights_direct: dweights += P' * dy without building P, for few
  * output channels (where sgemm's tiles would be mostly padding).
  *   dW[k, o] += sum over wo, the valid ho and n of
- *               x[n, ho*sh + i*dh - ph, wo*sw + j*dw - pw, c] * dy[n, ho, wo, o]
+ *               x[n, ho*sh + i*dil_h - ph, wo*sw + j*dil_w - pw, c] * dy[n, ho, wo, o]
  * For a fixed tap k = (i, j, c) and column wo the (n, ho) terms are, with
  * sh == 1, one contiguous run of x and one of every dy column: dot products
  * of runs, DW_OB output channels at a time (x is loaded once for all of
@@ -800,7 +800,7 @@ static void delta_weights_direct(const float *x, const float *dy, float *dweight
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
     for (long k = 0; k < g->K; k++) {
         int i = (int)(k % kh), j = (int)((k / kh) % kw), c = (int)(k / ((long)kh * kw));
-        int h0 = i * g->dh - g->ph;
+        int h0 = i * g->dil_h - g->ph;
         for (int o0 = 0; o0 < O; o0 += DW_OB) {
             v16f acc[DW_OB];
             for (int oo = 0; oo < DW_OB; oo++) acc[oo] = (v16f){0};
@@ -809,7 +809,7 @@ static void delta_weights_direct(const float *x, const float *dy, float *dweight
             for (int oo = 0; oo < DW_OB; oo++)  /* past the last channel: reuse it, discard below */
                 dyo[oo] = dy + g->R * imin(o0 + oo, O - 1);   /* seek to dY[0, o] */
             for (int wo = 0; wo < g->Wo; wo++) {
-                int w = wo * g->sw - g->pw + j * g->dw;
+                int w = wo * g->sw - g->pw + j * g->dil_w;
                 if (w < 0 || w >= W) continue;
                 const float *xc = x + (long)N * H * (w + (long)W * c); /* seek to x[0, 0, w, c] */
                 if (g->sh == 1) {
@@ -834,9 +834,9 @@ static void delta_weights_direct(const float *x, const float *dy, float *dweight
 }
 
 void conv2d_delta_weights(const float *x, const float *dy, float *dweights, float *dbias, int O,
-                          int N, int H, int W, int C, int kh, int kw,
-                          int sh, int sw, int ph, int pw, int dh, int dw) {
-    geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
+                          const conv_geom *geom) {
+    geom_t g = make_geom(geom);
+    const int N = g.N;
     if (O <= DW_DIRECT_MAX_O) {
         bias_grad(dy, dbias, (int)g.R, O);
         delta_weights_direct(x, dy, dweights, O, &g);

@@ -116,48 +116,51 @@ void tanh_backward(const float *y, const float *dy, float *dx, long n);
 
 /*
  * Convolution on image batches [N, H, W, C], element (n, h, w, c) at
- * x[n + N*(h + H*(w + W*c))]. Geometry arguments: kernel kh x kw, stride
- * sh, sw (>= 1), zero padding ph, pw (>= 0), dilation dh, dw (>= 1);
- *   Ho = (H + 2*ph - dh*(kh-1) - 1)/sh + 1,  Wo likewise (both >= 1),
+ * x[n + N*(h + H*(w + W*c))]. One conv_geom describes a call: kernel
+ * kh x kw, stride sh, sw (>= 1), zero padding ph, pw (>= 0), dilation
+ * dil_h, dil_w (>= 1, the spacing of the kernel taps);
+ *   Ho = (H + 2*ph - dil_h*(kh-1) - 1)/sh + 1,  Wo likewise (both >= 1),
  *   R = N*Ho*Wo, K = kh*kw*C.
  * Patch matrix P [R, K], p[r + R*k], r = n + N*(ho + Ho*wo),
- * k = i + kh*(j + kw*c):  P[r, k] = x[n, ho*sh - ph + i*dh, wo*sw - pw + j*dw, c]
+ * k = i + kh*(j + kw*c):
+ *   P[r, k] = x[n, ho*sh - ph + i*dil_h, wo*sw - pw + j*dil_w, c]
  * (0 in the padding). Kernel w [kh, kw, C, O] = the [K, O] matrix w[k + K*o];
  * output y [N, Ho, Wo, O] = the [R, O] matrix y[r + R*o]. See docs/conv.md.
+ * The Python twin is framework.backend.geometry.ConvGeom (same fields, same
+ * order); the wrapper validates it before a conv_geom reaches C.
  */
+typedef struct {
+    int N, H, W, C;     /* input batch, height, width, channels */
+    int kh, kw;         /* kernel height, width */
+    int sh, sw;         /* stride */
+    int ph, pw;         /* zero padding on each side */
+    int dil_h, dil_w;   /* dilation */
+} conv_geom;
 
 /* conv_im2col, conv_im2col_ref: p [R, K] = P (overwritten); x read.
  * _ref is the plain loop over every element, the reference. */
-void conv_im2col(const float *x, float *p, int N, int H, int W, int C, int kh, int kw,
-                 int sh, int sw, int ph, int pw, int dh, int dw);
-void conv_im2col_ref(const float *x, float *p, int N, int H, int W, int C, int kh, int kw,
-                     int sh, int sw, int ph, int pw, int dh, int dw);
+void conv_im2col(const float *x, float *p, const conv_geom *geom);
+void conv_im2col_ref(const float *x, float *p, const conv_geom *geom);
 
 /* conv_col2im, conv_col2im_ref: the adjoint of im2col. dx [N, H, W, C] is
  * OVERWRITTEN with, per pixel, the sum of the P entries read from it; p read. */
-void conv_col2im(const float *p, float *dx, int N, int H, int W, int C, int kh, int kw,
-                 int sh, int sw, int ph, int pw, int dh, int dw);
-void conv_col2im_ref(const float *p, float *dx, int N, int H, int W, int C, int kh, int kw,
-                     int sh, int sw, int ph, int pw, int dh, int dw);
+void conv_col2im(const float *p, float *dx, const conv_geom *geom);
+void conv_col2im_ref(const float *p, float *dx, const conv_geom *geom);
 
 /* conv2d_forward: y [R, O] = P*w + b (overwritten); x [N, H, W, C], w [K, O],
  * b [O] read. P is built in L2-sized chunks of rows, never whole. */
 void conv2d_forward(const float *x, const float *w, const float *b, float *y, int O,
-                    int N, int H, int W, int C, int kh, int kw,
-                    int sh, int sw, int ph, int pw, int dh, int dw);
+                    const conv_geom *geom);
 
 /* conv2d_backward: dx [N, H, W, C] = col2im(dy * w') (OVERWRITTEN); dy [R, O],
  * w [K, O] read. Small stride-1 "same" calls run it as the full convolution
  * of dy with the 180-degree rotated kernel (the same sum; see conv.c). */
-void conv2d_backward(const float *dy, const float *w, float *dx, int O,
-                     int N, int H, int W, int C, int kh, int kw,
-                     int sh, int sw, int ph, int pw, int dh, int dw);
+void conv2d_backward(const float *dy, const float *w, float *dx, int O, const conv_geom *geom);
 
 /* conv2d_delta_weights: dweights [K, O] += P' * dy and dbias [O] += sum_r dy[r, o]
  * (both ACCUMULATED); x [N, H, W, C] and dy [R, O] read. */
 void conv2d_delta_weights(const float *x, const float *dy, float *dweights, float *dbias, int O,
-                          int N, int H, int W, int C, int kh, int kw,
-                          int sh, int sw, int ph, int pw, int dh, int dw);
+                          const conv_geom *geom);
 
 /* ---------------------------------------------------------------- pool.c */
 

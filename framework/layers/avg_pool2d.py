@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .. import backend
 from ..tensor import Tensor
 from .max_pool2d import Pool2D
 
@@ -24,9 +23,9 @@ class AvgPool2D(Pool2D):
     def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
         """Window means (overwrites Y)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        backend.get(x.dtype).avgpool2d_forward(x.elements, y.elements, self.geometry(x.shape))
+        self.ops(x.dtype).avgpool2d_forward(x.elements, y.elements, self.geometry(x.shape))
 
     def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
         """``δX = Σ δY/(ph·pw)`` over the windows covering each input (overwrites δX)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        backend.get(x.dtype).avgpool2d_backward(y.deltas, x.deltas, self.geometry(x.shape))
+        self.ops(x.dtype).avgpool2d_backward(y.deltas, x.deltas, self.geometry(x.shape))

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import backend
+from .. import backend as backends
 from ..init import Initializer, get_initializer
 from ..shape import Shape
 from ..tensor import Tensor
@@ -66,6 +66,39 @@ class Layer:
             out_tensors: outputs of the last forward, with their deltas set.
             in_tensors: inputs of the last forward.
         """
+
+    # -- where the arithmetic runs ------------------------------------------------------
+    @property
+    def backend(self) -> str | None:
+        """This layer's own backend choice: ``"numpy"``, ``"c"`` or None (follow the thread).
+
+        Setting ``layer.backend = "numpy"`` runs this layer's operations on
+        the NumPy reference (for example a function a student edited in
+        ``numpy_backend``) while the other layers keep the thread's choice.
+        float64 work runs on NumPy whatever the choice.
+
+        Raises:
+            ValueError: (on assignment) an unknown name.
+            RuntimeError: (on assignment) ``"c"`` when the kernel is not built.
+        """
+        return self.__dict__.get("_backend_choice")
+
+    @backend.setter
+    def backend(self, name: str | None) -> None:
+        self.__dict__["_backend_choice"] = backends.check_layer_choice(name)
+
+    def ops(self, dtype: Any) -> backends.Ops:
+        """The backend operations this layer runs on arrays of ``dtype``.
+
+        Args:
+            dtype: the dtype of the tensors at hand (float32 follows the
+                choice; float64 always NumPy).
+
+        Returns:
+            An object with one function per operation of
+            ``framework.backend.contract`` (``ops.matmul(...)``, ...).
+        """
+        return backends.resolve(dtype, self.__dict__.get("_backend_choice"))
 
     # -- parameters: declared once, by name ------------------------------------------
     def add_param(self, name: str, shape: Sequence[int], *, init: str | Initializer = "zeros",
@@ -213,26 +246,12 @@ class Layer:
 class ElementwiseLayer(Layer):
     """A layer applying one function to every element; output shape = input shape.
 
-    Subclasses name their backend kernels with ``op`` (the backend provides
-    ``{op}_forward(x, y)`` and ``{op}_backward(s, dy, dx)``) and say with
-    ``backward_from_output`` whether the derivative is computed from the
-    output ``y`` (sigmoid, tanh: cheaper, no exp again) or the input ``x`` (ReLU).
+    Subclasses (``ReLU``, ``Sigmoid``, ``Tanh``) write :meth:`forward` and
+    :meth:`backward` themselves, each calling its backend operations by name
+    (``ops.relu_forward``, ...), with the formula and its derivative beside
+    the call.
     """
-
-    op: str = ""
-    backward_from_output: bool = True
 
     def output_shape(self, input_shape: Shape) -> Shape:
         """Elementwise layers keep the shape."""
         return Shape(input_shape)
-
-    def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
-        """Overwrite the output elements with ``f(x)``."""
-        x, y = self.check_io(in_tensors, out_tensors)
-        getattr(backend.get(x.dtype), f"{self.op}_forward")(x.elements, y.elements)
-
-    def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
-        """Overwrite the input deltas with ``f'(x) ⊙ δY``."""
-        x, y = self.check_io(in_tensors, out_tensors)
-        source = y if self.backward_from_output else x
-        getattr(backend.get(x.dtype), f"{self.op}_backward")(source.elements, y.deltas, x.deltas)

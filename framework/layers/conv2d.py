@@ -5,27 +5,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import backend
-from ..backend.numpy_conv import ConvGeom
+from ..backend.geometry import ConvGeom, pair
 from ..init import Initializer
 from ..shape import Shape
 from ..tensor import Tensor
 from .base import Layer
-
-
-def _pair(layer: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
-    """``value`` as an ``(h, w)`` pair of ints ``>= minimum``; an int means ``(value, value)``.
-
-    Raises:
-        ValueError: naming the layer and the argument.
-    """
-    pair = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
-        else tuple(value) if isinstance(value, (tuple, list)) else None
-    if pair is None or len(pair) != 2 or not all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in pair):
-        kind = "positive" if minimum >= 1 else "non-negative"
-        raise ValueError(f"{layer}: {name} must be a {kind} int or a pair (h, w) of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
 
 
 def image_dims(layer: Layer, shape: Shape) -> tuple[int, int, int, int]:
@@ -79,7 +63,7 @@ class Conv2D(Layer):
         kernel_size: ``kh`` or ``(kh, kw)``.
         stride: ``s`` or ``(sh, sw)``, at least 1.
         padding: zero padding ``p`` or ``(ph, pw)`` on both sides, at least 0.
-        dilation: ``d`` or ``(dh, dw)``, the spacing of the kernel taps.
+        dilation: ``d`` or ``(dil_h, dil_w)``, the spacing of the kernel taps.
         weights: optional initial kernel, a ``[kh, kw, C_in, C_out]`` array-like
             (logical indexing).
         bias: optional initial bias of length C_out (default zeros).
@@ -97,10 +81,10 @@ class Conv2D(Layer):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"Conv2D: {name} must be a positive integer, got {value!r}")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _pair("Conv2D", "kernel_size", kernel_size, 1)
-        self.stride = _pair("Conv2D", "stride", stride, 1)
-        self.padding = _pair("Conv2D", "padding", padding, 0)
-        self.dilation = _pair("Conv2D", "dilation", dilation, 1)
+        self.kernel_size = pair("Conv2D", "kernel_size", kernel_size, 1)
+        self.stride = pair("Conv2D", "stride", stride, 1)
+        self.padding = pair("Conv2D", "padding", padding, 0)
+        self.dilation = pair("Conv2D", "dilation", dilation, 1)
         kh, kw = self.kernel_size
         self.add_param("weights", (kh, kw, self.in_channels, self.out_channels), init=init,
                        value=weights, rng=seed, dtype=dtype)
@@ -121,10 +105,10 @@ class Conv2D(Layer):
         if g.Ho < 1 or g.Wo < 1:
             kh, kw = self.kernel_size
             ph, pw = self.padding
-            dh, dw = self.dilation
+            dil_h, dil_w = self.dilation
             raise ValueError(
                 f"{self}: input {h}x{w} (padded {h + 2 * ph}x{w + 2 * pw}) is smaller than the "
-                f"kernel {kh}x{kw} (dilated extent {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1})")
+                f"kernel {kh}x{kw} (dilated extent {dil_h * (kh - 1) + 1}x{dil_w * (kw - 1) + 1})")
         return g
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -139,20 +123,20 @@ class Conv2D(Layer):
     def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
         """``Y = P·W + b`` (overwrites Y)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        backend.get(x.dtype).conv2d_forward(x.elements, self.weights.matrix(), self.bias.elements,
+        self.ops(x.dtype).conv2d_forward(x.elements, self.weights.matrix(), self.bias.elements,
                                             y.matrix(), self.geometry(x.shape))
 
     def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
         """``δX = col2im(δY·Wᵀ)``, the full convolution with the rotated kernel (overwrites δX)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        backend.get(x.dtype).conv2d_backward(y.delta_matrix(), self.weights.matrix(), x.deltas,
+        self.ops(x.dtype).conv2d_backward(y.delta_matrix(), self.weights.matrix(), x.deltas,
                                              self.geometry(x.shape))
 
     def calculate_delta_weights(self, out_tensors: Sequence[Tensor],
                                 in_tensors: Sequence[Tensor]) -> None:
         """``δW += Pᵀ·δY`` and ``δb += Σ_rows δY`` (accumulate)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        backend.get(x.dtype).conv2d_delta_weights(x.elements, y.delta_matrix(),
+        self.ops(x.dtype).conv2d_delta_weights(x.elements, y.delta_matrix(),
                                                   self.weights.delta_matrix(), self.bias.deltas,
                                                   self.geometry(x.shape))
 

@@ -5,7 +5,6 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import backend
 from ..init import Initializer
 from ..shape import Shape
 from ..tensor import Tensor  # noqa: F401  (type hints)
@@ -65,21 +64,21 @@ class FullyConnected(Layer):
     def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
         """``Y = X·W + b`` (overwrites Y)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        ops = backend.get(x.dtype)
+        ops = self.ops(x.dtype)
         ops.matmul(x.matrix(), self.weights.view(), y.matrix())
         ops.add_bias(y.matrix(), self.bias.elements)
 
     def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
         """``δX = δY·Wᵀ`` (overwrites δX)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        backend.get(x.dtype).matmul(y.delta_matrix(), self.weights.view(), x.delta_matrix(),
+        self.ops(x.dtype).matmul(y.delta_matrix(), self.weights.view(), x.delta_matrix(),
                                     trans_b=True)
 
     def calculate_delta_weights(self, out_tensors: Sequence[Tensor],
                                 in_tensors: Sequence[Tensor]) -> None:
         """``δW += Xᵀ·δY`` and ``δb += Σ_rows δY`` (accumulate)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        ops = backend.get(x.dtype)
+        ops = self.ops(x.dtype)
         dy = y.delta_matrix()
         ops.matmul(x.matrix(), dy, self.weights.delta_view(), trans_a=True, beta=1.0)
         ops.bias_grad(dy, self.bias.deltas)

@@ -17,22 +17,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import backend
-from ..backend import numpy_backend
 from ..init import Initializer, orthogonal  # noqa: F401  (orthogonal: re-exported)
 from ..shape import Shape
 from ..tensor import Tensor
 from .base import Layer
 
 GATES = ("i", "f", "o", "g")  # order of the four H-column blocks of U, W and bias
-
-
-def _lstm_ops(dtype: np.dtype):
-    """The backend for ``dtype`` if it has the LSTM kernels, else the NumPy reference."""
-    ops = backend.get(dtype)
-    if ops is numpy_backend or getattr(ops, "lstm_kernels_built", lambda: False)():
-        return ops
-    return numpy_backend
 
 
 class _Caches:
@@ -215,7 +205,7 @@ class LSTM(Layer):
         if x.dtype != self.U.dtype:
             raise TypeError(f"{self}: input is {x.dtype} but the parameters are {self.U.dtype}")
         n, t, _ = x.shape.dims
-        ops = backend.get(x.dtype)
+        ops = self.ops(x.dtype)
         c = self._buffers(n, t, x.dtype)
         self._forward_of, self._bptt_done = None, False
         # Input projection of every step at once: gates[r, :] = x_r·U (rows r = n + N·t).
@@ -230,7 +220,7 @@ class LSTM(Layer):
         else:
             c.hs[:n], c.cs[:n] = 0, 0
         # the time loop; it also writes h_t into y ([N·T, H] every step, or [N, H] the last)
-        _lstm_ops(x.dtype).lstm_sequence_forward(c.gates, self.W.view(), self.bias.elements,
+        self.ops(x.dtype).lstm_sequence_forward(c.gates, self.W.view(), self.bias.elements,
                                                  c.hs, c.cs, c.tanh_cs, y.matrix())
         self._forward_of = (x.elements, y.elements, x.shape)
 
@@ -250,7 +240,7 @@ class LSTM(Layer):
         c = self._caches
         c.dc[...] = 0                             # nothing reaches c_{T-1} from outside
         # dy: [N·T, H] (every step has an output) or [N, H] (only the last)
-        _lstm_ops(x.dtype).lstm_sequence_backward(
+        self.ops(x.dtype).lstm_sequence_backward(
             c.gates, self.W.view(), c.cs, c.tanh_cs, c.dhs, c.dc, c.dgates,
             c.dh0 if self._initial is not None else None, y.delta_matrix())
         if self._initial is None:
@@ -268,7 +258,7 @@ class LSTM(Layer):
         self._check_follows_forward(x, y, "backward")
         c = self._bptt(x, y)
         # δX[r, :] = δa_r·Uᵀ for all rows at once: δX = (dgates.T)ᵀ·Uᵀ.
-        backend.get(x.dtype).matmul(c.dgates.T, self.U.view(), x.delta_matrix(),
+        self.ops(x.dtype).matmul(c.dgates.T, self.U.view(), x.delta_matrix(),
                                     trans_a=True, trans_b=True)
 
     def calculate_delta_weights(self, out_tensors: Sequence[Tensor],
@@ -286,7 +276,7 @@ class LSTM(Layer):
         if not self._bptt_done:
             self._bptt(x, y)
         n, t, _ = x.shape.dims
-        ops = backend.get(x.dtype)
+        ops = self.ops(x.dtype)
         # ∂U[f, k] += Σ_r X[r, f]·δA[r, k]
         ops.matmul(x.matrix(), c.dgates.T, self.U.delta_view(), trans_a=True, trans_b=True, beta=1.0)
         # ∂W[j, k] += Σ_r h_prev[r, j]·δA[r, k]; h_prev of row r = n + N·t is hs block t.
@@ -295,7 +285,7 @@ class LSTM(Layer):
         if first < t * n:
             ops.matmul(c.hs[first:t * n].T, c.dgates[first:].T, self.W.delta_view(),
                        trans_b=True, beta=1.0)
-        _lstm_ops(x.dtype).lstm_bias_grad(c.dgates, self.bias.deltas)
+        self.ops(x.dtype).lstm_bias_grad(c.dgates, self.bias.deltas)
 
     def __repr__(self) -> str:
         seq = "" if self.return_sequences else ", last step"

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .. import backend
-from ..backend.numpy_conv import PoolGeom
+from ..backend.geometry import PoolGeom, pair
 from ..shape import Shape
 from ..tensor import Tensor
 from .base import Layer
-from .conv2d import _pair, image_dims
+from .conv2d import image_dims
 
 
 class Pool2D(Layer):
@@ -29,8 +28,8 @@ class Pool2D(Layer):
 
     def __init__(self, pool_size: Any, stride: Any = None) -> None:
         name = type(self).__name__
-        self.pool_size = _pair(name, "pool_size", pool_size, 1)
-        self.stride = self.pool_size if stride is None else _pair(name, "stride", stride, 1)
+        self.pool_size = pair(name, "pool_size", pool_size, 1)
+        self.stride = self.pool_size if stride is None else pair(name, "stride", stride, 1)
 
     def geometry(self, input_shape: Shape) -> PoolGeom:
         """The :class:`PoolGeom` on an input of ``input_shape``.
@@ -74,10 +73,10 @@ class MaxPool2D(Pool2D):
     def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
         """Window maxima (overwrites Y)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        backend.get(x.dtype).maxpool2d_forward(x.elements, y.elements, self.geometry(x.shape))
+        self.ops(x.dtype).maxpool2d_forward(x.elements, y.elements, self.geometry(x.shape))
 
     def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
         """``δX[winner] = δY`` per window, 0 elsewhere (overwrites δX)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        backend.get(x.dtype).maxpool2d_backward(x.elements, y.deltas, x.deltas,
+        self.ops(x.dtype).maxpool2d_backward(x.elements, y.deltas, x.deltas,
                                                 self.geometry(x.shape))

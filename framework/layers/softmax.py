@@ -1,27 +1,16 @@
-"""Softmax layer over the last dim, with the full Jacobian in backward."""
+"""Softmax over the last dim: ``y_i = e^(x_i) / Σ_j e^(x_j)``; ``∂y_i/∂x_j = y_i·(δ_ij − y_j)``."""
 from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
-
+from ..backend import numpy_backend
 from ..shape import Shape
 from ..tensor import Tensor
 from .base import Layer
 
 
-def softmax_rows(x: np.ndarray, out: np.ndarray) -> None:
-    """``out[r, :] = exp(x[r, :]) / Σ_j exp(x[r, j])`` for every row (overwrites ``out``).
-
-    Args:
-        x: ``[R, C]`` scores.
-        out: ``[R, C]`` probabilities.
-    """
-    # Subtracting the row maximum changes nothing mathematically but keeps
-    # exp from overflowing for large scores.
-    np.subtract(x, x.max(axis=1, keepdims=True), out=out)
-    np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
+# The fused loss (losses/softmax_cross_entropy.py) uses the same row softmax.
+softmax_rows = numpy_backend.softmax_forward
 
 
 class Softmax(Layer):
@@ -49,12 +38,11 @@ class Softmax(Layer):
     def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
         """Overwrite Y with the softmax of each row of X."""
         x, y = self.check_io(in_tensors, out_tensors)
-        softmax_rows(x.matrix(), y.matrix())
+        # y[r, i] = exp(x[r, i]) / Σ_j exp(x[r, j])
+        self.ops(x.dtype).softmax_forward(x.matrix(), y.matrix())
 
     def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
         """Overwrite δX with ``δY · (diag(y) − y·yᵀ)`` row by row."""
         x, y = self.check_io(in_tensors, out_tensors)
-        p, dy = y.matrix(), y.delta_matrix()
-        # (δY·J)_j = Σ_i δy_i·y_i·(δ_ij − y_j) = y_j·δy_j − y_j·Σ_i δy_i·y_i
-        dot = np.sum(dy * p, axis=1, keepdims=True)
-        np.multiply(p, dy - dot, out=x.delta_matrix())
+        # (δY·J)_j = Σ_i δy_i·y_i·(δ_ij − y_j) = y_j·(δy_j − Σ_i δy_i·y_i)
+        self.ops(x.dtype).softmax_backward(y.matrix(), y.delta_matrix(), x.delta_matrix())
