@@ -176,3 +176,159 @@ def test_missing_kernel_warns_once_at_import_unless_numpy_is_chosen(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True).stdout
     assert out.startswith("numpy 0")
+
+
+# -- choice per layer, per operation, per thread ----------------------------------------------
+
+def _mlp(seed=0):
+    from framework import FullyConnected, InputLayer, Network, ReLU, SoftmaxCrossEntropy
+    relu = ReLU()
+    net = Network(InputLayer(4, num_classes=3),
+                  [FullyConnected(4, 5, seed=seed), relu, FullyConnected(5, 3, seed=seed + 1)],
+                  SoftmaxCrossEntropy())
+    return net, relu
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(12, 4)).astype(np.float32), rng.integers(0, 3, size=12)
+
+
+def _spy_on_relu_backward(monkeypatch):
+    """Replace numpy_backend.relu_backward (a student's edit) by a wrapper that counts calls."""
+    calls = []
+    original = numpy_backend.relu_backward
+
+    def edited(x, dy, dx):
+        calls.append(x.shape)
+        original(x, dy, dx)
+
+    monkeypatch.setattr(numpy_backend, "relu_backward", edited)
+    return calls
+
+
+def _train(net):
+    from framework import SGDTrainer
+    x, y = _data()
+    SGDTrainer(learning_rate=0.1, batch_size=4, epochs=1, seed=0).optimize(net, x, y)
+
+
+@pytest.mark.skipif(not HAS_C, reason="C kernel not built")
+def test_student_edit_unused_on_c_reached_when_layer_chooses_numpy(monkeypatch):
+    backend.set_backend("c")
+    calls = _spy_on_relu_backward(monkeypatch)
+    net, relu = _mlp()
+    _train(net)
+    assert calls == []                   # float32 training runs the C kernel...
+    relu.backend = "numpy"               # ...until this layer asks for the NumPy reference
+    _train(net)
+    assert calls == [(20,)] * 3          # 12 samples / batch 4; hidden [4, 5], flat
+    assert net.layers[0].ops(np.float32).name == "c"     # the other layers stay on C
+
+
+@pytest.mark.skipif(not HAS_C, reason="C kernel not built")
+def test_student_edit_reached_when_the_op_is_chosen(monkeypatch):
+    backend.set_backend("c")
+    calls = _spy_on_relu_backward(monkeypatch)
+    net, _ = _mlp()
+    with backend.use("numpy", ops=["relu_backward"]):
+        ops = backend.get(np.float32)
+        assert ops.sources["relu_backward"] == "numpy" and ops.sources["matmul"] == "c"
+        _train(net)
+    assert len(calls) == 3
+    calls.clear()
+    _train(net)                          # outside the block: back on C
+    assert calls == []
+
+
+def test_student_edit_reached_on_the_numpy_backend(monkeypatch):
+    calls = _spy_on_relu_backward(monkeypatch)
+    net, _ = _mlp()
+    with backend.use("numpy"):
+        _train(net)
+    assert len(calls) == 3
+
+
+@pytest.mark.skipif(not HAS_C, reason="C kernel not built")
+def test_layer_choice_gives_the_same_training_as_the_thread_choice():
+    # ReLU on NumPy inside a C network computes what the all-C network does
+    backend.set_backend("c")
+    a, _ = _mlp()
+    b, relu = _mlp()
+    relu.backend = "numpy"
+    _train(a)
+    _train(b)
+    for pa, pb in zip(a.params, b.params):
+        np.testing.assert_allclose(pa.to_numpy(), pb.to_numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_layer_choice_is_validated():
+    from framework import ReLU
+    layer = ReLU()
+    assert layer.backend is None
+    with pytest.raises(ValueError, match="unknown backend 'cuda'"):
+        layer.backend = "cuda"
+    layer.backend = "numpy"
+    assert layer.backend == "numpy" and layer.ops(np.float32).name == "numpy"
+    layer.backend = None
+    assert layer.ops(np.float32).name == backend.get_backend()
+
+
+def test_unknown_operation_is_refused():
+    with pytest.raises(ValueError, match="unknown operation.*relu_bwd"):
+        backend.set_backend("numpy", ops=["relu_bwd"])
+
+
+def test_float64_runs_numpy_even_when_a_layer_chooses_c():
+    from framework import ReLU
+    layer = ReLU()
+    if HAS_C:
+        layer.backend = "c"
+    assert layer.ops(np.float64).name == "numpy"
+
+
+def test_use_in_one_thread_does_not_move_another_threads_layers():
+    import threading
+    from framework import ReLU
+    other = "c" if HAS_C else "numpy"
+    backend.set_backend(other)
+    layer = ReLU()
+    inside, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with backend.use("numpy", ops=None):
+            seen["worker"] = (backend.get_backend(), layer.ops(np.float32).name)
+            inside.set()
+            release.wait(10)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    assert inside.wait(10)
+    try:
+        # while the worker is inside use("numpy"), this thread's choice is unchanged
+        assert backend.get_backend() == other
+        assert layer.ops(np.float32).name == other
+    finally:
+        release.set()
+        t.join(10)
+    assert seen["worker"] == ("numpy", "numpy")
+    assert backend.get_backend() == other
+
+
+def test_set_backend_in_one_thread_does_not_move_another():
+    import threading
+    backend.set_backend("numpy")
+    seen = []
+    t = threading.Thread(target=lambda: (backend.set_backend("numpy", ops=["matmul"]),
+                                         seen.append(backend.get(np.float32).sources["matmul"])))
+    t.start()
+    t.join(10)
+    assert seen == ["numpy"]
+    assert backend.get(np.float32).sources["matmul"] == "numpy"   # this thread chose numpy itself
+    if HAS_C:
+        backend.set_backend("c")
+        t = threading.Thread(target=lambda: backend.set_backend("numpy"))
+        t.start()
+        t.join(10)
+        assert backend.get_backend() == "c"

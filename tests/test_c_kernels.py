@@ -319,3 +319,51 @@ def test_backend_seam_selects_c():
         assert backend.get(np.float32).name == "c"
         assert backend.get(np.float64).matmul is numpy_backend.matmul
         assert backend.get(np.float64).name == "numpy"
+
+
+# -- overlapping buffers (issue 10) -----------------------------------------------------------
+
+@pytest.mark.parametrize("fname", ["sigmoid_forward", "relu_forward", "tanh_forward"])
+def test_unary_refuses_partial_overlap_allows_in_place(fname):
+    buf = np.linspace(-2, 2, 12).astype(np.float32)
+    with pytest.raises(ValueError, match="y: must not partially overlap x"):
+        getattr(c_backend, fname)(buf[:10], buf[2:])
+    x = buf.copy()
+    expected = np.empty_like(x)
+    getattr(numpy_backend, fname)(x, expected)
+    getattr(c_backend, fname)(x, x)           # the very same buffer: in place, allowed
+    np.testing.assert_allclose(x, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("fname", ["sigmoid_backward", "relu_backward", "tanh_backward"])
+def test_binary_refuses_partial_overlap_allows_in_place(fname):
+    buf = np.linspace(-0.9, 0.9, 12).astype(np.float32)
+    u = np.linspace(0.1, 0.8, 10).astype(np.float32)
+    with pytest.raises(ValueError, match="dx: must not partially overlap dy"):
+        getattr(c_backend, fname)(u, buf[:10], buf[1:11])
+    with pytest.raises(ValueError, match="dx: must not partially overlap"):
+        getattr(c_backend, fname)(buf[2:], u, buf[:10])
+    dy = buf[:10].copy()
+    expected = np.empty_like(dy)
+    getattr(numpy_backend, fname)(u, dy, expected)
+    getattr(c_backend, fname)(u, dy, dy)      # dx is dy: in place, allowed
+    np.testing.assert_allclose(dy, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_add_bias_and_bias_grad_refuse_overlap():
+    buf = np.zeros(12, np.float32)
+    y = buf[:8].reshape(2, 4, order="F")           # [2, 4], memory 0..7
+    with pytest.raises(ValueError, match="y: must not overlap bias"):
+        c_backend.add_bias(y, buf[6:10])           # bias shares elements 6, 7 with y
+    with pytest.raises(ValueError, match="dbias: must not overlap dy"):
+        c_backend.bias_grad(y, buf[4:8])
+    whole = np.zeros(4, np.float32)
+    row = whole.reshape(1, 4, order="F")           # [1, 4] over the same memory as whole
+    with pytest.raises(ValueError, match="must not overlap"):
+        c_backend.add_bias(row, whole)
+    # disjoint parts of one buffer are fine: y += bias for every row
+    buf[8:12] = [1, 2, 3, 4]
+    c_backend.add_bias(y, buf[8:12])
+    np.testing.assert_array_equal(y, [[1, 2, 3, 4], [1, 2, 3, 4]])
+    c_backend.bias_grad(y, buf[8:12])
+    np.testing.assert_array_equal(buf[8:12], [3, 6, 9, 12])
