@@ -46,7 +46,7 @@ from cffi import FFI
 HERE = os.path.dirname(os.path.abspath(__file__))
 CSRC_REL = os.path.join("framework", "csrc")
 CSRC = os.path.join(HERE, CSRC_REL)
-SOURCES = ["gemm.c", "elementwise.c", "conv.c", "pool.c", "lstm.c"]
+SOURCES = ["gemm.c", "gemm_small.c", "elementwise.c", "conv.c", "pool.c", "lstm.c"]
 DEFAULT_CFLAGS = "-O3 -march=native -fopenmp -ffp-contract=fast -fno-math-errno -fno-trapping-math"
 
 

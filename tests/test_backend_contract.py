@@ -66,7 +66,9 @@ def test_c_fallbacks_are_declared_and_point_to_numpy():
                 f"{op}: runs {table[op].__module__}.{table[op].__name__}, not a C wrapper, "
                 f"and is not declared in c_backend.NUMPY_FALLBACK")
     with backend.use("c"):
-        sources = backend.get(np.float32).sources
+        ops = backend.get(np.float32)
+        sources = ops.sources
+        assert ops.matmul is table["matmul"]        # C wrappers are bound directly
     assert {op for op, s in sources.items() if "fallback" in s} == set(fallbacks)
     assert backend.declared_fallbacks("numpy") == ()
 

@@ -33,7 +33,7 @@ import os
 import warnings
 from contextvars import ContextVar, Token
 from types import ModuleType
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -48,14 +48,37 @@ _NAMES = ("numpy", "c")
 _F32 = np.dtype(np.float32)
 
 
-class Selection(NamedTuple):
-    """A thread's choice: a backend for every operation, with per-operation exceptions."""
+class Selection:
+    """A thread's choice: a backend for every operation, with per-operation exceptions.
 
-    name: str
-    ops: tuple[tuple[str, str], ...] = ()   # sorted (operation, backend) pairs
+    Immutable and interned (:func:`_selection_of`): choosing the same again
+    gives the same object, which keeps the operations resolved for it per
+    layer choice, so finding a layer's operations costs a couple of lookups.
+    """
+
+    __slots__ = ("name", "ops", "resolved")
+
+    def __init__(self, name: str, ops: tuple[tuple[str, str], ...] = ()) -> None:
+        self.name = name
+        self.ops = ops                     # sorted (operation, backend) pairs
+        self.resolved: dict[str | None, tuple[Ops, Ops]] = {}   # layer choice -> (float32, other)
+
+    def __repr__(self) -> str:
+        return f"Selection({self.name!r}, ops={dict(self.ops)})"
 
 
-_default = Selection("numpy")
+_interned: dict[tuple[str, tuple[tuple[str, str], ...]], Selection] = {}
+
+
+def _selection_of(name: str, ops: tuple[tuple[str, str], ...] = ()) -> Selection:
+    key = (name, ops)
+    sel = _interned.get(key)
+    if sel is None:
+        sel = _interned[key] = Selection(name, ops)
+    return sel
+
+
+_default = _selection_of("numpy")
 _selection: ContextVar[Selection] = ContextVar("framework_backend")
 
 
@@ -169,11 +192,30 @@ class Ops:
         return f"<backend ops {self.name!r}{' with ' + ', '.join(other) if other else ''}>"
 
 
-_resolved: dict[tuple[Selection, str | None, bool], Ops] = {}
+_late: dict[str, Callable[..., None]] = {}
+
+
+def _numpy_late(op: str) -> Callable[..., None]:
+    """``numpy_backend.<op>``, looked up at every call.
+
+    So a function a student edits (and reloads) or a test patches in
+    ``numpy_backend`` is the one that runs, without choosing again. The C
+    functions are bound directly: their speed matters, and nobody edits them
+    from Python.
+    """
+    fn = _late.get(op)
+    if fn is None:
+        def fn(*args: Any, **kwargs: Any) -> None:
+            return getattr(numpy_backend, op)(*args, **kwargs)
+        fn.__name__ = fn.__qualname__ = op
+        fn.__doc__ = getattr(numpy_backend, op).__doc__
+        _late[op] = fn
+    return fn
 
 
 def _build(sel: Selection, layer_choice: str | None, f32: bool) -> Ops:
     tables: dict[str, dict[str, Callable[..., None]]] = {}
+    c_fallbacks = declared_fallbacks("c") if _c_module() is not None else ()
     overrides = dict(sel.ops)
     base = layer_choice or sel.name
     table: dict[str, Callable[..., None]] = {}
@@ -182,10 +224,13 @@ def _build(sel: Selection, layer_choice: str | None, f32: bool) -> Ops:
         name = (layer_choice or overrides.get(op, sel.name)) if f32 else "numpy"
         if name == "c" and _c_module() is None:
             name = "numpy"
-        if name not in tables:
-            tables[name] = implementations(name)
-        table[op] = tables[name][op]
-        fallback = name == "c" and op in declared_fallbacks("c")
+        fallback = name == "c" and op in c_fallbacks
+        if name == "numpy" or fallback:
+            table[op] = _numpy_late(op)
+        else:
+            if name not in tables:
+                tables[name] = implementations(name)
+            table[op] = tables[name][op]
         sources[op] = "numpy (declared fallback)" if fallback else name
     return Ops(base if f32 else "numpy", table, sources)
 
@@ -199,13 +244,15 @@ def resolve(dtype: Any = np.float32, layer_choice: str | None = None) -> Ops:
         layer_choice: the layer's own ``backend`` (``None``: follow the thread).
 
     Returns:
-        An :class:`Ops`; cached per choice, so a call costs one dict lookup.
+        An :class:`Ops`; kept with the thread's selection, so a call costs a
+        couple of lookups (layers call this several times per step).
     """
-    key = (_selection.get(_default), layer_choice, dtype is _F32 or _F32 == dtype)
-    ops = _resolved.get(key)
-    if ops is None:
-        ops = _resolved[key] = _build(*key)
-    return ops
+    sel = _selection.get(_default)
+    pair = sel.resolved.get(layer_choice)
+    if pair is None:
+        pair = sel.resolved[layer_choice] = (_build(sel, layer_choice, True),
+                                             _build(sel, layer_choice, False))
+    return pair[0] if dtype is _F32 or _F32 == dtype else pair[1]
 
 
 def get(dtype: Any = np.float32) -> Ops:
@@ -220,22 +267,16 @@ def get(dtype: Any = np.float32) -> Ops:
     return resolve(dtype, None)
 
 
-def _refresh() -> None:
-    # A choice re-reads the tables, so a function edited or patched in
-    # numpy_backend since the last choice is the one that runs.
-    _resolved.clear()
-
-
 # ---------------------------------------------------------------- choosing
 
 def _selection_for(name: str, ops: Iterable[str] | None) -> Selection:
     name = _check_name(name)
     if ops is None:
-        return Selection(name)
+        return _selection_of(name)
     current = _selection.get(_default)
     merged = dict(current.ops)
     merged.update({op: name for op in _check_ops(ops)})
-    return Selection(current.name, tuple(sorted(merged.items())))
+    return _selection_of(current.name, tuple(sorted(merged.items())))
 
 
 def set_backend(name: str, ops: Iterable[str] | None = None) -> None:
@@ -252,7 +293,6 @@ def set_backend(name: str, ops: Iterable[str] | None = None) -> None:
         RuntimeError: for ``"c"`` when the kernel is not built.
     """
     _selection.set(_selection_for(name, ops))
-    _refresh()
 
 
 def get_backend() -> str:
@@ -288,7 +328,6 @@ class use:
         self._before = _selection.get(_default)
         self.previous = self._before.name
         self._token = _selection.set(_selection_for(self.name, self.ops))
-        _refresh()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -296,7 +335,6 @@ class use:
             _selection.reset(self._token)  # type: ignore[arg-type]
         except ValueError:  # exited in another context than entered
             _selection.set(self._before)
-        _refresh()
 
 
 def check_layer_choice(name: object) -> str | None:
@@ -307,7 +345,6 @@ def check_layer_choice(name: object) -> str | None:
     """
     if name is None:
         return None
-    _refresh()
     return _check_name(name)
 
 
@@ -316,7 +353,7 @@ def _init_from_env() -> None:
     name = os.environ.get("FRAMEWORK_BACKEND", "").strip().lower()
     if not name:
         if _c_module() is not None:
-            _default = Selection("c")
+            _default = _selection_of("c")
         else:
             # pip hides the build's own warning when the install succeeds, so
             # say it here, once per process; FRAMEWORK_BACKEND=numpy silences it.
@@ -340,7 +377,7 @@ def _init_from_env() -> None:
             stacklevel=2,
         )
         return
-    _default = Selection(name)
+    _default = _selection_of(name)
 
 
 _init_from_env()

@@ -32,6 +32,10 @@ from .c_lstm import (lstm_bias_grad, lstm_cell_backward, lstm_cell_forward,
                      lstm_sequence_backward, lstm_sequence_forward)
 
 _from_buffer = ffi.from_buffer if ffi is not None else None
+_SGEMM = lib.sgemm if lib is not None else None
+_SGEMM_SMALL = lib.sgemm_small if lib is not None else None
+# batches up to this many rows skip sgemm's packing (gemm_small.c)
+_SMALL_ROWS = lib.sgemm_small_max_rows() if lib is not None else 0
 
 name = "c"
 
@@ -118,6 +122,8 @@ def _gemm(fn, a: np.ndarray, b: np.ndarray, out: np.ndarray, trans_a: bool,
     # give silently wrong results.
     if np.may_share_memory(out, a) or np.may_share_memory(out, b):
         raise ValueError("out: must not overlap a or b")
+    if m <= _SMALL_ROWS and fn is _SGEMM:
+        fn = _SGEMM_SMALL   # a few rows: packing op(B) would cost more than the product
     # Pointers: the transpose of an F-contiguous matrix is a C-contiguous
     # view of the same memory, which is what from_buffer needs; several times
     # cheaper than arr.ctypes.data. Leading dimensions are the row counts
@@ -130,6 +136,9 @@ def _gemm(fn, a: np.ndarray, b: np.ndarray, out: np.ndarray, trans_a: bool,
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, trans_a: bool = False,
            trans_b: bool = False, beta: float = 0.0) -> None:
     """``out = op(a) @ op(b) + beta * out`` with ``op(m)`` = ``m.T`` if asked (C sgemm).
+
+    Products with at most ``sgemm_small_max_rows()`` (8) rows of ``out`` run
+    on ``sgemm_small``, which reads ``b`` in place instead of packing it.
 
     Args:
         a: float32 F-contiguous ``[M, K]`` (or ``[K, M]`` with ``trans_a``).
@@ -145,7 +154,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, trans_a: bool = False,
         ValueError: a matrix is not 2-D column-major, shapes disagree, ``out``
             is read-only or overlaps an input, or ``beta`` is not 0 or 1.
     """
-    _gemm(lib.sgemm if lib is not None else None, a, b, out, trans_a, trans_b, beta)
+    _gemm(_SGEMM, a, b, out, trans_a, trans_b, beta)
 
 
 def matmul_ref(a: np.ndarray, b: np.ndarray, out: np.ndarray, trans_a: bool = False,
@@ -330,8 +339,9 @@ def implementations() -> dict[str, Callable[..., None]]:
     """Every contract operation this backend provides: its C wrapper, or NumPy's where declared.
 
     Returns:
-        ``{operation name: function}``, read when the registry resolves a
-        choice (so a patched or reloaded function is the one used).
+        ``{operation name: function}``; the registry binds the C wrappers
+        directly and calls the NumPy fallbacks through their name in
+        ``numpy_backend`` (so an edited NumPy function is the one used).
     """
     table: dict[str, Callable[..., None]] = {
         "matmul": matmul, "add_bias": add_bias, "bias_grad": bias_grad,

@@ -138,8 +138,9 @@ def softmax_backward(y: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> None:
 def implementations() -> dict[str, Callable[..., None]]:
     """Every contract operation: its NumPy function.
 
-    The names are read when the registry resolves a choice, so a function a
-    student edited (or a test patched) in this module is the one that runs.
+    The registry calls NumPy functions through their name in this module
+    (``framework.backend._numpy_late``), so a function a student edited and
+    reloaded (or a test patched) here is the one that runs.
 
     Returns:
         ``{operation name: function}``.

@@ -50,6 +50,19 @@ void sgemm_ref(int transa, int transb, int M, int N, int K,
                float beta, float *c, int ldc);
 
 /*
+ * sgemm_small (gemm_small.c): the same contract as sgemm, for products with
+ * few rows (M <= sgemm_small_max_rows(), a batch of 1..8): op(B) is read in
+ * place instead of packed, which for a batch of one is most of sgemm's time.
+ * Larger M is handed to sgemm. One thread. Overwrites C when beta == 0,
+ * accumulates otherwise.
+ */
+void sgemm_small(int transa, int transb, int M, int N, int K,
+                 float alpha, const float *a, int lda,
+                 const float *b, int ldb,
+                 float beta, float *c, int ldc);
+int sgemm_small_max_rows(void);
+
+/*
  * gemm_block_sizes: writes the blocking constants sgemm was compiled with,
  * so tests can aim at the edges of every tile and block.
  *   out[0] = MR  rows of the register micro-tile
