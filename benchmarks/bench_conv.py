@@ -21,9 +21,11 @@ on Tensors, Python overhead included) with ``backend.use("c")`` or
 ``backend.use("numpy")``, and through ``torch.nn`` on NCHW tensors with
 ``torch.set_num_threads`` at the same thread count (PyTorch is optional:
 its columns are left out when it does not import). Timing: warm-up runs,
-then the best of ``--repeat`` runs. Frameworks are timed one after the
-other, never interleaved, so one OpenMP runtime's spinning idle threads do
-not steal the cores of another's.
+then the best of ``--repeat`` runs. Each backend runs in its own process
+(so one OpenMP runtime's spinning idle threads do not steal the cores of
+another's), and the processes alternate over ``--rounds`` rounds (so a
+disturbance of this shared machine does not hit one backend only); the best
+time per operation is kept.
 
 Ratios: ``C/torch`` (below 1.0: the C backend is faster) and ``NumPy/C``
 (how many times faster C is than the NumPy reference).
@@ -31,7 +33,9 @@ Ratios: ``C/torch`` (below 1.0: the C backend is faster) and ``NumPy/C``
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import time
 
@@ -162,29 +166,52 @@ def torch_timings(repeat: int, threads: int) -> dict[str, float] | None:
     return out
 
 
+def worker(name: str, repeat: int, threads: int) -> dict[str, float] | None:
+    """Time backend ``name`` ("c", "numpy" or "torch") in this process."""
+    sys.path.insert(0, ROOT)
+    if name == "torch":
+        return torch_timings(repeat, threads)
+    if name == "c":
+        from framework.backend import c_backend
+        c_backend.set_num_threads(threads)
+    return framework_timings(name, repeat)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run every benchmark and print the table."""
+    """Alternate one process per backend over several rounds and print the table."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeat", type=int, default=10, help="timed runs per operation (best is kept)")
     p.add_argument("--threads", type=int, default=2, help="threads for every library")
+    p.add_argument("--rounds", type=int, default=2, help="alternating rounds of processes")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)  # before NumPy / the kernel load
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.repeat, args.threads)))
+        return 0
     sys.path.insert(0, ROOT)
     from framework import backend
     if "c" not in backend.available():
         print("the C kernel is not built: run `python build_ext.py` first", file=sys.stderr)
         return 1
-    from framework.backend import c_backend
-    c_backend.set_num_threads(args.threads)
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(args.threads)  # before NumPy / the kernel load
+    results: dict[str, dict[str, float]] = {}
+    for _ in range(args.rounds):
+        for name, label in (("c", "C"), ("numpy", "NumPy"), ("torch", "torch")):
+            proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", name,
+                                   "--repeat", str(args.repeat), "--threads", str(args.threads)],
+                                  env=env, capture_output=True, text=True, check=True)
+            got = json.loads(proc.stdout.strip().splitlines()[-1])
+            if got is None:
+                continue
+            best = results.setdefault(label, {})
+            for op, ms in got.items():
+                best[op] = min(best.get(op, float("inf")), ms)
+    torch_res = results.get("torch")
 
-    results = {"C": framework_timings("c", args.repeat),
-               "NumPy": framework_timings("numpy", args.repeat)}
-    torch_res = torch_timings(args.repeat, args.threads)
-    if torch_res is not None:
-        results["torch"] = torch_res
-
-    print(f"best of {args.repeat} runs, {args.threads} threads, times in ms")
+    print(f"best of {args.repeat} runs x {args.rounds} alternating processes per backend, "
+          f"{args.threads} threads, times in ms")
     head = f"{'operation':<30}{'C':>9}{'NumPy':>9}"
     if torch_res is not None:
         head += f"{'torch':>9}{'C/torch':>9}"
