@@ -75,7 +75,7 @@ class LabeledData:
         n = self.data.shape[0]
         labels = np.asarray(labels)
         if labels.ndim == 0:
-            raise ValueError(f"{who}: labels is the single value {labels!r}; pass one label per "
+            raise ValueError(f"{who}: labels is the single value {labels.item()!r}; pass one label per "
                              f"sample ({n} of them), e.g. np.full({n}, {labels.item()!r})")
         if labels.shape[0] != n:
             raise ValueError(f"{who}: {n} samples but {labels.shape[0]} labels")

@@ -163,7 +163,7 @@ class Network:
         sample = self.input_layer.sample_shape
         dims = x.shape.dims
         if dims[1:] != sample or x.dtype != self.input_layer.dtype:
-            raise ValueError(f"Network: input tensor is {x.shape} {x.dtype}, expected "
+            raise ValueError(f"Network: input tensor has {x.shape} {x.dtype}, expected "
                              f"[N, {', '.join(map(str, sample))}] {self.input_layer.dtype} "
                              f"(the input layer's batch shape and dtype)")
 
