@@ -55,7 +55,8 @@ class LabeledData:
 
     Attributes:
         data: ``[N, *sample_shape]`` array of the network's dtype.
-        target: the target Tensor ``[N, ..., C]`` (one-hot for class labels).
+        targets: ``[N, ..., C]`` target array, C order so that gathering
+            the rows of a batch is fast (one-hot for class labels).
         classes: ``[N, ...]`` class index per output row when the targets are
             one-hot, else None (regression targets: no accuracy).
 
@@ -71,7 +72,7 @@ class LabeledData:
         if labels is None:
             raise TypeError(f"{who}: labels are None; pass one label per sample: integer class "
                             f"labels [N] or float targets of the network's output shape")
-        self.data = network.input_layer.as_array(data)
+        self.data = np.ascontiguousarray(network.input_layer.as_array(data))  # fast row gathers
         n = self.data.shape[0]
         labels = np.asarray(labels)
         if labels.ndim == 0:
@@ -79,8 +80,9 @@ class LabeledData:
                              f"sample ({n} of them), e.g. np.full({n}, {labels.item()!r})")
         if labels.shape[0] != n:
             raise ValueError(f"{who}: {n} samples but {labels.shape[0]} labels")
-        self.target = network.input_layer.targets(labels, network.shapes(n)[-1])
-        self.classes = _classes(labels, self.target)
+        target = network.input_layer.targets(labels, network.shapes(n)[-1])
+        self.classes = _classes(labels, target)
+        self.targets = np.ascontiguousarray(target.view())
         self._buffers: dict[int, tuple[Tensor, Tensor, np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
@@ -91,7 +93,7 @@ class LabeledData:
         part = LabeledData.__new__(LabeledData)
         part.network, part._buffers = self.network, {}
         part.data = self.data[index]
-        part.target = Tensor.from_numpy(self.target.view()[index], dtype=self.target.dtype)
+        part.targets = self.targets[index]
         part.classes = None if self.classes is None else self.classes[index]
         return part
 
@@ -101,20 +103,19 @@ class LabeledData:
         Yields:
             :class:`Batch` es whose tensors are refilled for the next batch.
         """
-        targets = self.target.view()
         for start in range(0, order.size, batch_size):
             index = order[start:start + batch_size]
             x, t, x_view, t_view = self._buffer(index.size)
             # Gather straight into the reused tensors: no per-step allocation.
             np.take(self.data, index, axis=0, out=x_view, mode="clip")
-            np.take(targets, index, axis=0, out=t_view, mode="clip")
+            np.take(self.targets, index, axis=0, out=t_view, mode="clip")
             yield Batch(x, t, index)
 
     def _buffer(self, size: int) -> tuple[Tensor, Tensor, np.ndarray, np.ndarray]:
         buf = self._buffers.get(size)
         if buf is None:
             x = Tensor((size,) + self.data.shape[1:], dtype=self.data.dtype)
-            t = Tensor((size,) + self.target.shape.dims[1:], dtype=self.target.dtype)
+            t = Tensor((size,) + self.targets.shape[1:], dtype=self.targets.dtype)
             buf = self._buffers[size] = (x, t, x.view(), t.view())
         return buf
 
@@ -127,7 +128,8 @@ class LabeledData:
         loss = self.network.loss
         try:
             with np.errstate(all="ignore"):
-                value = loss.forward([Tensor(self.target.shape, dtype=self.target.dtype)], self.target)
+                target = Tensor.from_numpy(self.targets, dtype=self.targets.dtype)
+                value = loss.forward([Tensor(target.shape, dtype=target.dtype)], target)
         except Exception:  # a user's loss may reject zeros: then there is no such scale
             return math.nan
         finally:
