@@ -27,7 +27,15 @@ class Batch(NamedTuple):
 
 
 def check_network(network: Any, who: str) -> Network:
-    """Return ``network`` if it is a Network, else raise a TypeError naming ``who``."""
+    """Return ``network`` if it is a Network, else raise a TypeError naming ``who``.
+
+    Args:
+        network: what the caller was given.
+        who: the caller's name for the message.
+
+    Returns:
+        ``network``.
+    """
     if not isinstance(network, Network):
         raise TypeError(f"{who}: network is {network!r}, expected a Network "
                         f"(Network(InputLayer(...), [layers...], loss))")
@@ -89,7 +97,14 @@ class LabeledData:
         return self.data.shape[0]
 
     def subset(self, index: np.ndarray) -> LabeledData:
-        """The samples at ``index`` (a copy), already checked."""
+        """The samples at ``index`` (a copy), already checked.
+
+        Args:
+            index: sample indices.
+
+        Returns:
+            A new LabeledData for the same network.
+        """
         part = LabeledData.__new__(LabeledData)
         part.network, part._buffers = self.network, {}
         part.data = self.data[index]
@@ -99,6 +114,10 @@ class LabeledData:
 
     def batches(self, order: np.ndarray, batch_size: int) -> Iterator[Batch]:
         """The samples in ``order``, ``batch_size`` at a time (the last batch may be smaller).
+
+        Args:
+            order: sample indices in the order to serve them.
+            batch_size: samples per batch.
 
         Yields:
             :class:`Batch` es whose tensors are refilled for the next batch.
@@ -129,6 +148,9 @@ class LabeledData:
 
         A scale for the loss that does not depend on the parameters: log C
         for softmax cross-entropy, ``½·mean ‖t‖²`` for MSE.
+
+        Returns:
+            The loss value.
         """
         loss = self.network.loss
         try:

@@ -49,6 +49,11 @@ class DivergenceGuard:
         Call it after ``backprop`` and before the update: the loss belongs to
         the current parameters, which are saved if it is good.
 
+        Args:
+            loss: this step's loss.
+            epoch: the epoch, from 1, for the message.
+            step: the step in the epoch, from 1, for the message.
+
         Raises:
             FloatingPointError: naming the epoch, the step and the learning rate.
         """
