@@ -26,7 +26,9 @@ class DivergenceGuard:
     :data:`DIVERGENCE_FACTOR` times the reference: the largest of the first
     step's loss (before any update), ``scale`` and :data:`MIN_REFERENCE`.
     Normal training stays far below that (its first steps may rise a
-    little, never by four orders of magnitude).
+    little, never by four orders of magnitude). The copy of the parameters
+    costs one memcpy of them per step (about 20 us for the 235k parameters of
+    an MLP 784-256-128-10); the flavor's own state (momenta) is not restored.
 
     Args:
         params: the parameter tensors the trainer updates.

@@ -183,6 +183,7 @@ class SGDTrainer:
         order = rng.permutation(n) if self.shuffle else np.arange(n)
         metrics = EpochMetrics(train.classes)
         bar = self._progress(n, epoch)
+        guard.learning_rate = self.learning_rate  # a callback may have changed it
         for step, (x, target, index) in enumerate(train.batches(order, self.batch_size), start=1):
             network.zero_deltas()                                       # zero the gradient
             result = network.backprop(x, target, input_deltas=False)    # forward, loss, backward
