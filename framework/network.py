@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -13,6 +14,22 @@ from .shape import Shape
 from .tensor import Tensor
 
 _MAX_CACHED_BATCH_SHAPES = 4
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one pass produced: the loss value and the network's output.
+
+    Attributes:
+        loss: the loss of the batch, averaged over its rows (a Python float).
+        output: the last layer's output tensor ``[N, ..., C]``: raw scores,
+            before the loss's ``predict`` (argmax gives the predicted class).
+            The network reuses this tensor for its next pass with the same
+            batch size: copy it (``output.to_numpy()``) to keep it.
+    """
+
+    loss: float
+    output: Tensor
 
 
 class Network:
@@ -34,12 +51,22 @@ class Network:
     """
 
     def __init__(self, input_layer: InputLayer, layers: Sequence[Layer], loss: Loss) -> None:
+        if not isinstance(input_layer, InputLayer):
+            raise TypeError(f"Network: input_layer is {input_layer!r}, expected an InputLayer, "
+                            f"e.g. InputLayer(784, num_classes=10)")
+        if isinstance(layers, Layer):
+            layers = [layers]  # one layer is a chain of one
+        elif not isinstance(layers, (list, tuple)):
+            raise TypeError(f"Network: layers is {layers!r}, expected a list of Layers, "
+                            f"e.g. [FullyConnected(2, 3), Sigmoid()]")
         self.input_layer = input_layer
         self.layers = list(layers)
         self.loss = loss
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"Network: layers[{i}] is {layer!r}, not a Layer")
+                hint = f" (pass an instance: {layer.__name__}(...))" if isinstance(layer, type) \
+                    else "; remove it or put a layer there"
+                raise TypeError(f"Network: layers[{i}] is {layer!r}, expected a Layer{hint}")
             for p in layer.params:
                 if p.dtype != input_layer.dtype:
                     raise TypeError(f"Network: layer {i} ({layer!r}) has {p.dtype} parameters but the "
@@ -97,16 +124,15 @@ class Network:
         for p in self.params:
             p.zero_deltas()
 
-    def _tensors(self, batch_shape: Shape) -> list[Tensor]:
-        key = batch_shape.dims
-        tensors = self._cache.get(key)
+    def _tensors(self, dims: tuple[int, ...]) -> list[Tensor]:
+        tensors = self._cache.get(dims)
         if tensors is None:
             if len(self._cache) >= _MAX_CACHED_BATCH_SHAPES:
                 # A last, smaller batch or an evaluation pass adds shapes;
                 # bounding the cache bounds the memory.
                 self._cache.pop(next(iter(self._cache)))
             dtype = self.input_layer.dtype
-            shapes = self.shapes(batch_shape[0])
+            shapes = self.shapes(dims[0])
             tensors = [Tensor(shapes[0], dtype=dtype)]
             for layer, shape in zip(self.layers, shapes[1:]):
                 # A layer may offer a view of its input as its output
@@ -114,18 +140,40 @@ class Network:
                 hook = getattr(layer, "output_tensor", None)
                 view = hook(tensors[-1]) if hook is not None else None
                 tensors.append(view if view is not None else Tensor(shape, dtype=dtype))
-            self._cache[key] = tensors
+            self._cache[dims] = tensors
         return tensors
 
     # -- the passes --------------------------------------------------------------------
     def _forward(self, x: Any) -> list[Tensor]:
-        data = self.input_layer.as_array(x)
-        tensors = self._tensors(Shape(data.shape))
-        tensors[0].view()[...] = data
+        if isinstance(x, Tensor):
+            # The trainer's batches: already checked data, gathered into a tensor.
+            self._check_input_tensor(x)
+            tensors = self._tensors(x.shape.dims)
+            np.copyto(tensors[0].elements, x.elements)
+        else:
+            data = self.input_layer.as_array(x)
+            tensors = self._tensors(data.shape)
+            tensors[0].view()[...] = data
         for i, layer in enumerate(self.layers):
             layer.forward([tensors[i]], [tensors[i + 1]])
         self._last = tensors
         return tensors
+
+    def _check_input_tensor(self, x: Tensor) -> None:
+        sample = self.input_layer.sample_shape
+        dims = x.shape.dims
+        if dims[1:] != sample or x.dtype != self.input_layer.dtype:
+            raise ValueError(f"Network: input tensor has {x.shape} {x.dtype}, expected "
+                             f"[N, {', '.join(map(str, sample))}] {self.input_layer.dtype} "
+                             f"(the input layer's batch shape and dtype)")
+
+    def _target(self, targets: Any, output: Tensor) -> Tensor:
+        if isinstance(targets, Tensor):
+            if targets.shape.dims != output.shape.dims:
+                raise ValueError(f"Network: target tensor has {targets.shape}, expected "
+                                 f"{output.shape} (the network's output)")
+            return targets
+        return self.input_layer.targets(targets, output.shape)
 
     def forward(self, x: Any) -> np.ndarray:
         """Run the network on data and return its predictions.
@@ -147,35 +195,60 @@ class Network:
         return np.concatenate([self.forward(data[i:i + batch_size])
                                for i in range(0, data.shape[0], batch_size)])
 
-    def backprop(self, x: Any, targets: Any, input_deltas: bool = True) -> float:
-        """Forward, loss, and backward through every layer.
+    def forward_loss(self, x: Any, targets: Any) -> StepResult:
+        """Forward and loss, without backward: how good the network is on a batch.
+
+        Changes no delta and no parameter (``evaluate`` uses it).
+
+        Args:
+            x: a batch of data ``[N, *sample_shape]`` (or one sample), or a
+                Tensor of the input layer's batch shape and dtype.
+            targets: integer labels (one-hot via the input layer), float
+                targets of the output's shape, or a target Tensor of that shape.
+
+        Returns:
+            The :class:`StepResult`: the loss and the output tensor.
+
+        Raises:
+            ValueError: data or targets that do not fit the network.
+        """
+        output = self._forward(x)[-1]
+        return StepResult(self.loss.forward([output], self._target(targets, output)), output)
+
+    def backprop(self, x: Any, targets: Any, input_deltas: bool = True) -> StepResult:
+        """The lecture's ``backprop``: forward, loss, and backward through every layer.
 
         Fills the deltas of every tensor and *accumulates* into every
         parameter delta (call :meth:`zero_deltas` first for a fresh gradient).
 
         Args:
-            x: a batch of data.
-            targets: integer labels (one-hot via the input layer) or float
-                targets of the output's shape.
+            x: a batch of data ``[N, *sample_shape]`` (or one sample), or a
+                Tensor of the input layer's batch shape and dtype (taken as
+                it is: the trainer passes batches of data it checked once).
+            targets: integer labels (one-hot via the input layer), float
+                targets of the output's shape, or a target Tensor of that shape.
             input_deltas: also compute the deltas of the input tensor (the
                 first layer's ``backward``). The trainer skips it: nothing
                 upstream needs it.
 
         Returns:
-            The loss value.
+            The :class:`StepResult`: ``result.loss`` is the loss value,
+            ``result.output`` the last layer's output tensor.
+
+        Raises:
+            ValueError: data or targets that do not fit the network.
         """
         tensors = self._forward(x)
-        target = targets if isinstance(targets, Tensor) else \
-            self.input_layer.targets(targets, tensors[-1].shape)
-        loss = self.loss.forward([tensors[-1]], target)
-        self.loss.backward([tensors[-1]], target)
+        output = tensors[-1]
+        target = self._target(targets, output)
+        loss = self.loss.forward([output], target)
+        self.loss.backward([output], target)
         for i in reversed(range(len(self.layers))):
             layer = self.layers[i]
             if i > 0 or input_deltas:
                 layer.backward([tensors[i + 1]], [tensors[i]])
             layer.calculate_delta_weights([tensors[i + 1]], [tensors[i]])
-        self.output = tensors[-1]
-        return loss
+        return StepResult(loss, output)
 
     def tensors(self, batch_size: int | None = None) -> list[Tensor]:
         """The tensors of a pass, for inspecting elements and deltas in exercises.

@@ -1,7 +1,15 @@
-"""SGDTrainer: mini-batch training with a choice of update flavor."""
+"""SGDTrainer: mini-batch training with a choice of update flavor.
+
+``optimize`` checks data and labels once (:class:`~framework.batches.LabeledData`)
+and then repeats the lecture's step for every mini-batch: zero the parameter
+deltas, ``backprop`` (forward, loss, backward), update the parameters.
+Everything else (validation split, epoch metrics, progress, the divergence
+guard of :mod:`framework.divergence`) lives in small methods around that loop.
+"""
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 import time
 import warnings
@@ -10,8 +18,11 @@ from typing import Any, Callable, TextIO
 
 import numpy as np
 
+from .batches import EpochMetrics, LabeledData
+from .divergence import DivergenceGuard
 from .network import Network
 from .optim import Flavor, get_flavor
+from .tensor import Tensor
 
 
 @dataclass
@@ -29,47 +40,52 @@ class History:
     epoch_seconds: list[float] = field(default_factory=list)
 
 
-def _class_rows(labels: np.ndarray) -> np.ndarray | None:
-    """Class index per row for integer or one-hot labels, else None (regression targets)."""
-    if labels.dtype.kind in "iu":
-        return labels.reshape(-1, order="F")
-    if labels.ndim >= 2 and np.all((labels == 0) | (labels == 1)) and \
-            np.all(labels.sum(axis=-1) == 1):
-        m = labels.reshape(-1, labels.shape[-1], order="F")
-        return m.argmax(axis=1)
-    return None
-
-
-def _correct(network: Network, classes: np.ndarray | None) -> int:
-    if classes is None:
-        return 0
-    return int(np.count_nonzero(network.output.matrix().argmax(axis=1) == classes))
-
-
 def evaluate(network: Network, data: Any, labels: Any, batch_size: int = 512) -> tuple[float, float]:
     """Loss and accuracy of ``network`` on a data set, without changing any parameter.
 
     Args:
         network: the network.
-        data: ``[N, ...]`` inputs.
-        labels: integer labels or targets.
+        data: ``[N, ...]`` inputs, N >= 1.
+        labels: integer labels or targets, one per sample.
         batch_size: evaluation chunk size (bounds memory only).
 
     Returns:
         ``(mean loss, accuracy)``; accuracy is ``nan`` for non-class targets.
+
+    Raises:
+        TypeError: no Network, or labels that are not numbers.
+        ValueError: no samples, counts that differ, or bad values.
     """
-    data, labels = np.asarray(data), np.asarray(labels)
-    total_loss, correct, n = 0.0, 0, data.shape[0]
-    for i in range(0, n, batch_size):
-        xb, yb = data[i:i + batch_size], labels[i:i + batch_size]
-        tensors = network._forward(xb)
-        target = network.input_layer.targets(yb, tensors[-1].shape)
-        total_loss += network.loss.forward([tensors[-1]], target) * xb.shape[0]
-        network.output = tensors[-1]
-        correct += _correct(network, _class_rows(yb))
-    rows_per_sample = network.output.size // network.output.shape[-1] // network.output.shape[0]
-    acc = correct / (n * rows_per_sample) if _class_rows(labels[:1]) is not None else math.nan
-    return total_loss / n, acc
+    batch_size = _count("evaluate", "batch_size", batch_size, minimum=1)
+    return _evaluate(LabeledData(network, data, labels, "evaluate"), batch_size)
+
+
+def _evaluate(dataset: LabeledData, batch_size: int) -> tuple[float, float]:
+    metrics = EpochMetrics(dataset.classes)
+    for batch in dataset.batches(np.arange(len(dataset)), batch_size):
+        metrics.add(dataset.network.forward_loss(batch.x, batch.target), batch.index)
+    return metrics.loss, metrics.accuracy
+
+
+def _count(who: str, name: str, value: Any, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``, or an error saying what was given and what is expected."""
+    ok = isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}: {name} must be an integer >= {minimum}, got {value!r} "
+                        f"({type(value).__name__})")
+    if not ok or value < minimum:
+        raise ValueError(f"{who}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _positive(who: str, name: str, value: Any) -> float:
+    """``value`` as a finite float > 0, or an error saying what was given and what is expected."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}: {name} must be a positive number such as 0.01, got {value!r} "
+                        f"({type(value).__name__})")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{who}: {name} must be a finite number > 0, got {value!r}")
+    return float(value)
 
 
 class SGDTrainer:
@@ -88,25 +104,27 @@ class SGDTrainer:
             no ``validation_data`` is given (0 disables it).
         verbose: print a progress bar and one line per epoch.
         stream: where to print (default stderr).
+
+    Raises:
+        TypeError, ValueError: an argument of the wrong type or out of range,
+            named with what was given.
     """
 
     def __init__(self, learning_rate: float = 0.01, batch_size: int = 32, epochs: int = 10,
                  flavor: str | Flavor = "sgd", seed: int | None = 0, shuffle: bool = True,
                  validation_split: float = 0.0, verbose: bool = False,
                  stream: TextIO | None = None) -> None:
-        if not learning_rate > 0:
-            raise ValueError(f"SGDTrainer: learning_rate must be > 0, got {learning_rate}")
-        if int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"SGDTrainer: batch_size must be a positive integer, got {batch_size}")
-        if int(epochs) != epochs or epochs < 0:
-            raise ValueError(f"SGDTrainer: epochs must be a non-negative integer, got {epochs}")
+        self.learning_rate = _positive("SGDTrainer", "learning_rate", learning_rate)
+        self.batch_size = _count("SGDTrainer", "batch_size", batch_size, minimum=1)
+        self.epochs = _count("SGDTrainer", "epochs", epochs, minimum=0)
+        if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real):
+            raise TypeError(f"SGDTrainer: validation_split must be a fraction in [0, 1), got "
+                            f"{validation_split!r} ({type(validation_split).__name__})")
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"SGDTrainer: validation_split must be in [0, 1), got {validation_split}")
-        self.learning_rate = float(learning_rate)
-        self.batch_size, self.epochs = int(batch_size), int(epochs)
         self.flavor = get_flavor(flavor)
         self.seed, self.shuffle = seed, shuffle
-        self.validation_split = validation_split
+        self.validation_split = float(validation_split)
         self.verbose = verbose
         self.stream = stream
 
@@ -115,13 +133,14 @@ class SGDTrainer:
                  callback: Callable[[int, History], None] | None = None) -> History:
         """Train ``network`` on ``(data, labels)``.
 
-        Each step: zero the parameter deltas, ``backprop`` a mini-batch,
-        let the flavor update the parameters.
+        Data and labels are checked once, here; each step then zeroes the
+        parameter deltas, ``backprop`` s a mini-batch and lets the flavor
+        update the parameters.
 
         Args:
             network: the network to train (changed in place).
             data: ``[N, ...]`` inputs.
-            labels: integer labels ``[N]`` or float targets.
+            labels: integer (or boolean: 0/1) labels ``[N]`` or float targets.
             validation_data: optional ``(data, labels)`` evaluated after each
                 epoch; otherwise ``validation_split`` of the data is held out.
             callback: called as ``callback(epoch, history)`` after each epoch.
@@ -130,70 +149,92 @@ class SGDTrainer:
             The :class:`History` of per-epoch losses and accuracies.
 
         Raises:
-            FloatingPointError: when the loss turns NaN or inf, naming the
-                epoch and step, with a hint about the learning rate.
+            FloatingPointError: when the loss turns NaN or inf or grows far
+                above its starting value (see :mod:`framework.divergence`),
+                naming the epoch and step, with a hint about the learning
+                rate; the parameters are then those of the last good step.
+            TypeError, ValueError: data, labels or arguments that do not fit,
+                before any step is taken.
         """
-        data = network.input_layer.as_array(data)
-        labels = np.asarray(labels)
-        if labels.shape[0] != data.shape[0]:
-            raise ValueError(f"SGDTrainer: {data.shape[0]} samples but {labels.shape[0]} labels")
-        network.input_layer.targets(labels[:1])  # label range/type errors before training starts
+        train = LabeledData(network, data, labels, "SGDTrainer.optimize")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"SGDTrainer.optimize: callback must be callable as "
+                            f"callback(epoch, history), got {callback!r}")
         rng = np.random.default_rng(self.seed)
-        if validation_data is None and self.validation_split > 0:
-            order = rng.permutation(data.shape[0])
-            n_val = max(1, int(round(self.validation_split * data.shape[0])))
-            val_idx, train_idx = order[:n_val], order[n_val:]
-            validation_data = (data[val_idx], labels[val_idx])
-            data, labels = data[train_idx], labels[train_idx]
-        network.input_layer.targets(labels)  # validate every label once, not per step
-        history = History()
+        train, validation = self._split(network, train, validation_data, rng)
         params = network.params
-        warned_saturation = False
-        n = data.shape[0]
+        guard = DivergenceGuard(params, self.learning_rate, scale=train.zero_output_loss())
+        history, warned = History(), False
         for epoch in range(1, self.epochs + 1):
             start = time.perf_counter()
-            order = rng.permutation(n) if self.shuffle else np.arange(n)
-            total_loss, correct, rows, saturated = 0.0, 0, 0, 0
-            bar = self._progress(n, epoch)
-            for step, i in enumerate(range(0, n, self.batch_size), start=1):
-                idx = order[i:i + self.batch_size]
-                xb, yb = data[idx], labels[idx]
-                network.zero_deltas()
-                loss = network.backprop(xb, yb, input_deltas=False)
-                if not math.isfinite(loss):
-                    raise FloatingPointError(
-                        f"loss became {loss} at epoch {epoch}, step {step}: training diverged. "
-                        f"Try a smaller learning rate (now {self.learning_rate}) or check the data.")
-                self.flavor.step(params, self.learning_rate)
-                saturated += getattr(network.loss, "saturated", 0)
-                total_loss += loss * len(idx)
-                classes = _class_rows(yb)
-                correct += _correct(network, classes)
-                rows += network.output.size // network.output.shape[-1]
-                if bar is not None:
-                    bar.update(len(idx), loss=f"{total_loss / (i + len(idx)):.4f}")
-            if bar is not None:
-                bar.close()
-            if saturated and not warned_saturation:
-                warned_saturation = True
-                warnings.warn(
-                    f"epoch {epoch}: the predicted probability of the true class fell below "
-                    f"{getattr(network.loss, 'eps', 0):g} {saturated} times, where the loss is "
-                    f"clamped: training has likely diverged. Try a smaller learning rate "
-                    f"(now {self.learning_rate}).", RuntimeWarning, stacklevel=2)
-            history.train_loss.append(total_loss / n)
-            history.train_accuracy.append(correct / rows if _class_rows(labels[:1]) is not None
-                                          else math.nan)
-            if validation_data is not None:
-                vl, va = evaluate(network, *validation_data)
-                history.val_loss.append(vl)
-                history.val_accuracy.append(va)
-            history.epoch_seconds.append(time.perf_counter() - start)
-            if self.verbose:
-                self._report(epoch, history)
+            metrics = self._train_epoch(network, params, train, rng, epoch, guard)
+            if metrics.saturated and not warned:
+                warned = True
+                self._warn_saturation(network, epoch, metrics.saturated)
+            self._record(history, metrics, validation, epoch, start)
             if callback is not None:
                 callback(epoch, history)
         return history
+
+    def _train_epoch(self, network: Network, params: list[Tensor], train: LabeledData,
+                     rng: np.random.Generator, epoch: int, guard: DivergenceGuard) -> EpochMetrics:
+        """One pass over the training data, a mini-batch per step."""
+        n = len(train)
+        order = rng.permutation(n) if self.shuffle else np.arange(n)
+        metrics = EpochMetrics(train.classes)
+        bar = self._progress(n, epoch)
+        guard.learning_rate = self.learning_rate  # a callback may have changed it
+        for step, (x, target, index) in enumerate(train.batches(order, self.batch_size), start=1):
+            network.zero_deltas()                                       # zero the gradient
+            result = network.backprop(x, target, input_deltas=False)    # forward, loss, backward
+            guard.check(result.loss, epoch, step)                       # stop a diverging run
+            self.flavor.step(params, self.learning_rate)                # update the parameters
+            metrics.add(result, index, getattr(network.loss, "saturated", 0))
+            if bar is not None:
+                bar.update(index.size, loss=f"{metrics.loss:.4f}")
+        if bar is not None:
+            bar.close()
+        return metrics
+
+    def _split(self, network: Network, train: LabeledData, validation_data: Any,
+               rng: np.random.Generator) -> tuple[LabeledData, LabeledData | None]:
+        """``(training set, validation set or None)`` from ``validation_data`` or ``validation_split``."""
+        if validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise TypeError(f"SGDTrainer.optimize: validation_data must be a pair "
+                                f"(data, labels), got {type(validation_data).__name__}")
+            return train, LabeledData(network, *validation_data, "SGDTrainer.optimize validation_data")
+        if self.validation_split == 0:
+            return train, None
+        n = len(train)
+        order = rng.permutation(n)
+        n_val = max(1, int(round(self.validation_split * n)))
+        if n_val >= n:
+            raise ValueError(f"SGDTrainer.optimize: validation_split={self.validation_split} of {n} "
+                             f"samples holds out {n_val} and leaves no training data; pass more "
+                             f"samples, a smaller validation_split, or validation_data")
+        return train.subset(order[n_val:]), train.subset(order[:n_val])
+
+    def _record(self, history: History, metrics: EpochMetrics, validation: LabeledData | None,
+                epoch: int, start: float) -> None:
+        """Append the epoch's metrics (and validation results) to ``history``; report them."""
+        history.train_loss.append(metrics.loss)
+        history.train_accuracy.append(metrics.accuracy)
+        if validation is not None:
+            val_loss, val_accuracy = _evaluate(validation, 512)
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(val_accuracy)
+        history.epoch_seconds.append(time.perf_counter() - start)
+        if self.verbose:
+            self._report(epoch, history)
+
+    def _warn_saturation(self, network: Network, epoch: int, saturated: int) -> None:
+        # The clamped loss stays finite, so the divergence guard cannot see this.
+        warnings.warn(
+            f"epoch {epoch}: the predicted probability of the true class fell below "
+            f"{getattr(network.loss, 'eps', 0):g} {saturated} times, where the loss is "
+            f"clamped: training has likely diverged. Try a smaller learning rate "
+            f"(now {self.learning_rate}).", RuntimeWarning, stacklevel=4)
 
     def _progress(self, total: int, epoch: int) -> Any:
         if not self.verbose:

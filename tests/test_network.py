@@ -106,7 +106,7 @@ def test_backprop_returns_softmax_cross_entropy_loss():
     logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     # L = -(log p[0, 0] + log p[1, 2]) / 2
     expected = -(logp[0, 0] + logp[1, 2]) / 2
-    assert net.backprop(x, labels) == pytest.approx(expected, rel=1e-12)
+    assert net.backprop(x, labels).loss == pytest.approx(expected, rel=1e-12)
 
 
 # -- backprop: hand-computed gradient, accumulation --------------------------------------------
@@ -115,7 +115,7 @@ def test_backprop_hand_computed_single_sample():
     fc = FullyConnected(2, 1, weights=[[2], [3]], bias=[1], dtype=np.float64)
     net = Network(InputLayer(2, dtype=np.float64), [fc], MSE())
     # y = 1*2 + 2*3 + 1 = 9, target 10: L = ½(9 - 10)² = 0.5, δy = 9 - 10 = -1
-    loss = net.backprop([[1.0, 2.0]], np.array([[10.0]]))
+    loss = net.backprop([[1.0, 2.0]], np.array([[10.0]])).loss
     assert loss == 0.5
     np.testing.assert_array_equal(fc.weights.delta_view(), [[-1.0], [-2.0]])  # xᵀ·δy
     np.testing.assert_array_equal(fc.bias.deltas, [-1.0])                     # Σ δy
@@ -140,10 +140,10 @@ def test_parameter_deltas_accumulate_and_zero_deltas_resets(dtype):
     net = _small_mlp(dtype)
     x, y = _data()
     net.zero_deltas()
-    l1 = net.backprop(x, y)
+    l1 = net.backprop(x, y).loss
     first = [p.deltas.copy() for p in net.params]
     assert all(np.any(d != 0) for d in first)
-    l2 = net.backprop(x, y)
+    l2 = net.backprop(x, y).loss
     assert l1 == l2
     for p, d in zip(net.params, first):
         if dtype == np.float64:
@@ -185,7 +185,7 @@ def test_backprop_matches_finite_differences_float64():
     net = _small_mlp(np.float64)
     x, y = _data()
     net.zero_deltas()
-    loss = net.backprop(x, y)
+    loss = net.backprop(x, y).loss
     assert loss == pytest.approx(_mse_loss(net, x, y), rel=1e-12)
     analytic = [p.delta_view().copy() for p in net.params]
     for p, g in zip(net.params, analytic):

@@ -84,7 +84,8 @@ class InputLayer:
         """Turn labels into a target Tensor.
 
         Integer labels ``[N]`` (or ``[N, T]``) become one-hot vectors of
-        ``num_classes``; float arrays are taken as targets as they are.
+        ``num_classes``; boolean labels are the classes 0 (False) and 1
+        (True); float arrays are taken as targets as they are.
 
         Args:
             labels: integer class labels or float targets.
@@ -94,14 +95,28 @@ class InputLayer:
             A target Tensor.
 
         Raises:
-            ValueError: labels out of range, non-integer class labels, NaN,
-                or a shape that does not match the prediction.
+            TypeError: labels that are None or not numbers (strings, objects).
+            ValueError: labels out of range, a single label for several
+                samples, NaN, or a shape that does not match the prediction.
         """
+        if labels is None:
+            raise TypeError(f"{self}: labels are None; pass integer class labels [N] or float "
+                            f"targets of the network's output shape")
         a = np.asarray(labels)
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"{self}: labels must be integer class labels or float targets, got "
+                            f"{_describe(a)}; map them to class indices 0..C-1 first")
+        if a.dtype.kind == "b":
+            a = a.astype(np.int64)  # False is class 0, True class 1
+        if a.ndim == 0:
+            if prediction_shape is None or tuple(prediction_shape)[0] != 1:
+                raise ValueError(f"{self}: labels is the single value {a.item()!r}; pass one label "
+                                 f"per sample, e.g. [{a.item()!r}]")
+            a = a.reshape(1)  # one sample, one label
         if prediction_shape is not None and a.dtype.kind in "iu" and a.ndim == len(prediction_shape) \
                 and a.shape[-1] == 1 and a.shape[:-1] == tuple(prediction_shape)[:-1]:
             a = a[..., 0]  # a column of labels, [N, 1], is as good as [N]
-        if a.dtype.kind in "iub":
+        if a.dtype.kind in "iu":
             if self.num_classes is None:
                 raise ValueError(f"{self}: got integer labels but num_classes is not set; "
                                  f"pass num_classes=... or one-hot float targets")
@@ -128,3 +143,13 @@ class InputLayer:
 
     def __repr__(self) -> str:
         return f"InputLayer({', '.join(map(str, self.sample_shape))})"
+
+
+def _describe(a: np.ndarray) -> str:
+    """``strings such as 'cat'`` / ``dtype complex128``: what labels of an unusable kind hold."""
+    if a.dtype.kind in "US":
+        first = a.flat[0] if a.size else ""
+        return f"strings such as {str(first)!r}"
+    if a.dtype.kind == "O" and a.size and a.flat[0] is None:
+        return "None values"
+    return f"dtype {a.dtype}"

@@ -203,7 +203,7 @@ def test_in_a_network_with_pooling_and_flatten():
     losses = []
     for _ in range(30):
         net.zero_deltas()
-        losses.append(net.backprop(x, labels))
+        losses.append(net.backprop(x, labels).loss)
         for p in net.params:
             p.elements -= 0.1 * p.deltas
     assert losses[-1] < 0.5 * losses[0]

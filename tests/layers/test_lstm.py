@@ -304,7 +304,7 @@ def _network_gradcheck(seq: bool, seed: int) -> None:
     eps = 1e-6
 
     def loss() -> float:
-        return net.backprop(x, labels)
+        return net.backprop(x, labels).loss
 
     for p, a in zip(net.params, analytic):
         numeric = np.zeros(p.size)
@@ -323,7 +323,7 @@ def _network_gradcheck(seq: bool, seed: int) -> None:
         xp, xm = x.copy(), x.copy()
         xp[idx] += eps
         xm[idx] -= eps
-        numeric_x[idx] = (net.backprop(xp, labels) - net.backprop(xm, labels)) / (2 * eps)
+        numeric_x[idx] = (net.backprop(xp, labels).loss - net.backprop(xm, labels).loss) / (2 * eps)
     assert_close(numeric_x, analytic_x, "∂L/∂x", atol=1e-7, rtol=1e-5)
 
 

@@ -56,9 +56,9 @@ def test_softmax_alone_followed_by_mse_gets_correct_gradients():
     for i in range(w.size):
         old = w[i]
         w[i] = old + 1e-6
-        plus = net.backprop(x, t)
+        plus = net.backprop(x, t).loss
         w[i] = old - 1e-6
-        minus = net.backprop(x, t)
+        minus = net.backprop(x, t).loss
         w[i] = old
         numeric[i] = (plus - minus) / 2e-6
     net.zero_deltas()
