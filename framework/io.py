@@ -6,6 +6,10 @@ The rename is atomic on POSIX and Windows, so a reader (or a restart after a
 crash) sees either the complete old file or the complete new one, never a
 half-written checkpoint.
 
+A save killed outright (SIGKILL, power loss) leaves its temporary file,
+``.<target>.framework-<host>-<pid>-<random>.tmp``; the next save of the same
+target removes it once its process is dead (see :func:`stale_temp_files`).
+
 Array archives are ``.npz`` files with metadata stored as UTF-8 JSON bytes in
 a ``uint8`` array. Nothing is pickled, and loading uses
 ``allow_pickle=False``, so loading a file from an untrusted source cannot
@@ -14,10 +18,14 @@ execute code.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
 import secrets
+import socket
 import stat
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -28,6 +36,29 @@ import numpy as np
 
 METADATA_KEY = "__metadata__"
 _TEMP_SUFFIX = ".tmp"
+# A temporary file is named ".<target>.framework-<host>-<pid>-<random>.tmp": hidden,
+# recognisably ours, and saying which target, machine and process it belongs to,
+# so a later save of the same target can tell a killed writer's leftover from a
+# live writer's file.
+_TEMP_MARK = "framework"
+# A leftover of a dead process on this host is removed once it is this old (a
+# grace period for a writer in another PID namespace that shares the host name)...
+STALE_DEAD_WRITER_SECONDS = 10.0
+# ...and any leftover once it has not been written for this long (other hosts
+# on a shared file system, reused PIDs, temporary files of older versions).
+STALE_ANY_WRITER_SECONDS = 3600.0
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
+
+
+def _temp_prefix(path: Path) -> str:
+    # Keep the temp name under the usual 255-byte limit for long target names.
+    name = path.name
+    if len(name.encode("utf-8")) > 150:
+        name = name[:60] + "~" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]
+    return f".{name}.{_TEMP_MARK}-"
 
 
 def _create_temp(path: Path) -> tuple[int, Path]:
@@ -36,8 +67,9 @@ def _create_temp(path: Path) -> tuple[int, Path]:
     Returns:
         ``(file descriptor, temp path)``.
     """
+    prefix = f"{_temp_prefix(path)}{_host()}-{os.getpid()}-"
     while True:
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{_TEMP_SUFFIX}")
+        temp = path.with_name(f"{prefix}{secrets.token_hex(4)}{_TEMP_SUFFIX}")
         try:
             # O_EXCL never reuses a stranger's file; mode 0o666 lets the umask
             # decide, as for a normally created file (mkstemp would force 0600).
@@ -46,6 +78,70 @@ def _create_temp(path: Path) -> tuple[int, Path]:
         except FileExistsError:
             continue
         return fd, temp
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) would terminate the process on Windows: rely on age there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's live process, or we cannot tell: keep its file
+    return True
+
+
+def stale_temp_files(path: str | os.PathLike, now: float | None = None) -> list[Path]:
+    """Temporary files of earlier, interrupted saves of ``path`` that are safe to delete.
+
+    A save killed mid-write (SIGKILL, power loss) cannot remove its temporary
+    file. One is stale when its writer, named in the file name, is a dead
+    process on this host and it has not been written for
+    ``STALE_DEAD_WRITER_SECONDS``, or whoever wrote it, when it has not been
+    written for ``STALE_ANY_WRITER_SECONDS``. A live writer's file is never
+    listed, nor are files of other targets.
+
+    Args:
+        path: the save's destination.
+        now: the current time (``time.time()``), for tests.
+
+    Returns:
+        The stale temporary files, sorted.
+    """
+    path = Path(path)
+    now = time.time() if now is None else now
+    ours = re.compile(re.escape(_temp_prefix(path)) + r"(?P<host>[A-Za-z0-9-]+)-(?P<pid>\d+)-"
+                      r"[0-9a-f]{8}" + re.escape(_TEMP_SUFFIX) + r"\Z")
+    # Versions before this naming wrote ".<target>.<8 hex>.tmp".
+    legacy = re.compile(re.escape(f".{path.name}.") + r"[0-9a-f]{8}" + re.escape(_TEMP_SUFFIX) + r"\Z")
+    stale = []
+    try:
+        candidates = list(path.parent.iterdir())
+    except OSError:
+        return []
+    for candidate in candidates:
+        m = ours.match(candidate.name)
+        if m is None and legacy.match(candidate.name) is None:
+            continue
+        try:
+            age = now - candidate.lstat().st_mtime
+        except OSError:
+            continue  # already gone
+        if age > STALE_ANY_WRITER_SECONDS:
+            stale.append(candidate)
+        elif (m is not None and m["host"] == _host() and int(m["pid"]) != os.getpid()
+              and age > STALE_DEAD_WRITER_SECONDS and not _pid_alive(int(m["pid"]))):
+            stale.append(candidate)
+    return sorted(stale)
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    for stale in stale_temp_files(path):
+        # Another process may be cleaning up too, or the directory be read-only
+        # for deletion: a leftover is not worth failing the save for.
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -89,6 +185,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb",
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open: expected mode 'wb' or 'w', got {mode!r}")
     path = Path(path)
+    # First, so a disk filled by killed saves has room for this one.
+    _remove_stale_temp_files(path)
     fd, temp = _create_temp(path)
     try:
         if mode == "w":

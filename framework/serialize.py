@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
 
 from .io import load_arrays, save_arrays
 from .network import Network
+from .tensor import Tensor
 
 
 def _named_params(network: Network) -> dict[str, Any]:
@@ -53,8 +55,12 @@ def load_network(path: str | os.PathLike, network: Network, strict: bool = True)
         The ``extra`` metadata that was saved.
 
     Raises:
-        ValueError: the file is damaged, or does not match the network
-            (missing/unexpected parameter, or a shape mismatch), naming it.
+        ValueError: the file is damaged, does not match the network
+            (missing/unexpected parameter, or a shape mismatch), or holds
+            values that are not finite real numbers (NaN, inf, complex, or
+            too large for the network's dtype), naming the first one. The
+            network is then unchanged: everything is checked before anything
+            is assigned.
     """
     arrays, meta = load_arrays(path)
     if meta.get("format") != "framework-network-v1":
@@ -70,10 +76,33 @@ def load_network(path: str | os.PathLike, network: Network, strict: bool = True)
     if missing or unexpected:
         raise ValueError(f"{path}: parameters do not match the network: missing {missing}, "
                          f"unexpected {unexpected} (saved architecture: {meta.get('architecture')})")
+    # Validate and convert everything before assigning anything: a load that
+    # fails half-way would leave a network with parameters from two files.
+    converted = {k: _checked_param(path, k, arrays[k], p, saved) for k, p in named.items()}
+    extra = meta.get("extra", {})
+    if not isinstance(extra, dict):
+        raise ValueError(f"{path}: expected the metadata 'extra' to be a JSON object, "
+                         f"got {type(extra).__name__}")
     for k, p in named.items():
-        if arrays[k].shape != p.shape.dims:
-            raise ValueError(f"{path}: {k} has shape {arrays[k].shape} in the file, "
-                             f"expected {p.shape.dims} (saved architecture: {saved})")
-    for k, p in named.items():
-        p.view()[...] = arrays[k]
-    return meta.get("extra", {})
+        p.view()[...] = converted[k]
+    return extra
+
+
+def _checked_param(path: str | os.PathLike, key: str, array: np.ndarray, param: Tensor,
+                   saved: Any) -> np.ndarray:
+    """The file's ``array`` for ``param``, converted to its dtype, or a ValueError naming ``key``."""
+    if array.shape != param.shape.dims:
+        raise ValueError(f"{path}: {key} has shape {array.shape} in the file, "
+                         f"expected {param.shape.dims} (saved architecture: {saved})")
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{path}: {key} has dtype {array.dtype} in the file, expected real "
+                         f"numbers (float32); the file was not written by save_network or was "
+                         f"altered; nothing was loaded")
+    with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: caught below
+        values = array.astype(param.dtype)
+    if not np.all(np.isfinite(values)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
+        raise ValueError(f"{path}: {key} holds {array[bad]} at index {bad} in the file, expected "
+                         f"finite values that fit {param.dtype} (a network saved after its "
+                         f"training diverged holds NaN or inf); nothing was loaded")
+    return values

@@ -15,6 +15,7 @@ class Shape:
         dims: positive integers, one per dimension (at least one).
 
     Raises:
+        TypeError: if ``dims`` is not a sequence (None, a float, a string).
         ValueError: if there are no dims, or a dim is not a positive integer;
             the message names the bad dim.
     """
@@ -27,7 +28,16 @@ class Shape:
             return
         if isinstance(dims, numbers.Integral):
             dims = (dims,)
-        dims = tuple(dims)
+        try:
+            if isinstance(dims, (str, bytes)):
+                raise TypeError
+            dims = tuple(dims)
+        except TypeError:
+            # tuple() alone would say only "'NoneType' object is not iterable".
+            raise TypeError(f"Shape: expected a sequence of positive integers such as (2, 3), or a "
+                            f"Shape, got {dims!r} of type {type(dims).__name__}"
+                            + ("; convert a float dim with int() first"
+                               if isinstance(dims, numbers.Real) else "")) from None
         if not dims:
             raise ValueError("Shape needs at least one dim, got none")
         checked = []

@@ -9,12 +9,72 @@ from .shape import Shape
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
+# What to do instead, by NumPy dtype kind, for data that is not real numbers.
+_NOT_REAL_HINTS = {
+    "c": "complex values would lose their imaginary part; pass z.real, z.imag or np.abs(z) "
+         "explicitly, or both as separate features",
+    "M": "dates are not numbers; convert them first, e.g. (t - t0) / np.timedelta64(1, 'D')",
+    "m": "durations are not numbers; convert them first, e.g. d / np.timedelta64(1, 's')",
+    "U": "strings are not numbers; convert them first, e.g. np.asarray(x, dtype=float)",
+    "S": "bytes are not numbers; convert them first, e.g. np.asarray(x, dtype=float)",
+    "O": "Python objects (None, mixed types or lists of different lengths?) are not numbers; "
+         "pass an array of numbers of one shape",
+    "V": "structured records are not numbers; pass one numeric field, e.g. x['value']",
+}
+
 
 def _check_dtype(dtype: Any) -> np.dtype:
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"Tensor dtype must be float32 or float64, got {dtype!r}") from None
     if dt not in _DTYPES:
         raise TypeError(f"Tensor dtype must be float32 or float64, got {dt}")
     return dt
+
+
+class NotRealError(TypeError, ValueError):
+    """Data that is not real numbers: None, complex, dates, strings, objects.
+
+    Both a TypeError (the wrong kind of value) and a ValueError (what NumPy
+    raised for unconvertible strings before), so either ``except`` catches it.
+    """
+
+
+def real_array(values: Any, what: str = "Tensor data") -> np.ndarray:
+    """Return ``values`` as a NumPy array of real numbers (bool, int or float), without copying.
+
+    NumPy alone would turn complex numbers into their real part (with only a
+    warning), dates into day counts, ``None`` into NaN and ``"1.5"`` into 1.5;
+    all of them are refused here instead, with what to do.
+
+    Args:
+        values: array-like.
+        what: what the values are, the message's prefix (``"Tensor.from_numpy"``);
+            empty for none.
+
+    Returns:
+        ``np.asarray(values)``, of a bool, integer or float dtype.
+
+    Raises:
+        NotRealError: (a TypeError and a ValueError) for None, complex, dates,
+            durations, strings, objects or records, naming what was given and
+            what to do.
+        ValueError: for nested lists that are not rectangular.
+    """
+    prefix = f"{what}: " if what else ""
+    if values is None:
+        raise NotRealError(f"{prefix}expected real numbers, got None")
+    try:
+        a = np.asarray(values)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"{prefix}expected real numbers in a rectangular array, got "
+                         f"{type(values).__name__} that NumPy cannot convert: {e}") from None
+    if a.dtype.kind not in "biuf":
+        hint = _NOT_REAL_HINTS.get(a.dtype.kind, "pass real numbers")
+        raise NotRealError(f"{prefix}expected real numbers (bool, int or float), got dtype "
+                           f"{a.dtype}; {hint}")
+    return a
 
 
 class Tensor:
@@ -33,19 +93,23 @@ class Tensor:
 
     Raises:
         ValueError: if the number of elements does not match the shape.
-        TypeError: for any other dtype.
+        TypeError: for any other dtype, or elements that are not real
+            numbers (None, complex, dates, strings; see :func:`real_array`).
     """
 
     __slots__ = ("shape", "elements", "_deltas", "_base")
 
     def __init__(self, shape: Shape | Iterable[int], elements: Any = None,
                  dtype: Any = np.float32) -> None:
-        self.shape = Shape(shape)
+        try:
+            self.shape = Shape(shape)
+        except TypeError as e:
+            raise TypeError(f"Tensor: the first argument is the shape; {e}") from None
         dt = _check_dtype(dtype)
         if elements is None:
             self.elements = np.zeros(self.shape.size, dtype=dt)
         else:
-            arr = np.asarray(elements, dtype=dt)
+            arr = real_array(elements, f"Tensor of {self.shape}: elements").astype(dt, copy=False)
             if arr.ndim > 1:
                 # A 2-D array here is ambiguous (row- or column-major?); from_numpy is not.
                 raise ValueError(f"Tensor elements must be a flat column-major sequence, got an "
@@ -70,7 +134,23 @@ class Tensor:
 
     @deltas.setter
     def deltas(self, values: Any) -> None:
-        self.deltas[...] = np.asarray(values, dtype=self.dtype).reshape(-1, order="F")
+        """Set the deltas from an array of the logical shape, a flat column-major one, or a scalar.
+
+        Raises:
+            ValueError: for any other shape, even of the same size: an array
+                ``[3, 2]`` given for a ``[2, 3]`` tensor has the right number of
+                values in the wrong places.
+            TypeError: for values that are not real numbers.
+        """
+        a = real_array(values, f"Tensor of {self.shape}: deltas")
+        if a.shape == self.shape.dims or a.ndim == 0:
+            a = a.reshape(-1, order="F") if a.ndim else a
+        elif a.shape != (self.size,):
+            raise ValueError(
+                f"Tensor of {self.shape}: deltas given with shape {a.shape}, expected the logical shape "
+                f"{self.shape.dims} or a flat ({self.size},) array in column-major order; "
+                f"if the values really are in another layout, reshape them yourself first")
+        self.deltas[...] = a
 
     @property
     def has_deltas(self) -> bool:
@@ -150,7 +230,11 @@ class Tensor:
     def __setitem__(self, index: Any, value: float) -> None:
         if not isinstance(index, tuple):
             index = (index,)
-        self.elements[self.shape.offset(index)] = value
+        what = f"Tensor of {self.shape}: element {index}"
+        v = real_array(value, what)
+        if v.size != 1:
+            raise ValueError(f"{what}: expected one number, got an array of shape {v.shape}")
+        self.elements[self.shape.offset(index)] = v.reshape(())
 
     # -- NumPy interop ----------------------------------------------------------------
     @classmethod
@@ -163,9 +247,17 @@ class Tensor:
 
         Returns:
             A new Tensor of ``array.shape``.
+
+        Raises:
+            TypeError: for None or values that are not real numbers (complex,
+                dates, strings, objects; see :func:`real_array`).
+            ValueError: for an empty array (a Tensor has at least one element).
         """
-        a = np.asarray(array)
+        a = real_array(array, "Tensor.from_numpy")
         dt = _check_dtype(np.float32 if dtype is None else dtype)
+        if a.size == 0:
+            raise ValueError(f"Tensor.from_numpy: got an empty array of shape {a.shape}; "
+                             f"a Tensor holds at least one element (every dim >= 1)")
         if a.ndim == 0:
             a = a.reshape(1)
         t = cls(a.shape, dtype=dt)

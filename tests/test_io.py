@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from framework.io import atomic_open, atomic_write_bytes, load_arrays, save_arrays
+from framework.io import (atomic_open, atomic_write_bytes, load_arrays, save_arrays,
+                          stale_temp_files)
 
 
 def _leftovers(folder):
@@ -156,3 +164,72 @@ def test_bad_metadata_member_raises(tmp_path):
 def test_reserved_name_refused(tmp_path):
     with pytest.raises(ValueError, match="other than '__metadata__'"):
         save_arrays(tmp_path / "m.npz", {"__metadata__": np.zeros(1)})
+
+
+# -- temporary files of killed saves ------------------------------------------------------
+
+def _dead_pid():
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _leftover(folder, name, age):
+    path = folder / name
+    path.write_bytes(b"half a checkpoint")
+    t = time.time() - age
+    os.utime(path, (t, t))
+    return path
+
+
+def test_temp_file_names_the_framework_target_host_and_pid(tmp_path):
+    with atomic_open(tmp_path / "checkpoint.npz") as handle:
+        handle.write(b"x")
+        (name,) = _leftovers(tmp_path)
+    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
+    assert name == f".checkpoint.npz.framework-{host}-{os.getpid()}-{name[-12:-4]}.tmp"
+    assert re.fullmatch(r"[0-9a-f]{8}", name[-12:-4])
+
+
+@pytest.mark.skipif(os.name == "nt", reason="PIDs are not checked on Windows, only the age")
+def test_next_save_removes_stale_temp_files_of_the_same_target_only(tmp_path):
+    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
+    dead, alive = _dead_pid(), os.getppid()
+    target = tmp_path / "m.npz"
+    killed = _leftover(tmp_path, f".m.npz.framework-{host}-{dead}-0123abcd.tmp", age=60)
+    ancient = _leftover(tmp_path, f".m.npz.framework-otherhost-{alive}-0123abcd.tmp", age=7200)
+    legacy_old = _leftover(tmp_path, ".m.npz.89abcdef.tmp", age=7200)
+    keep = [
+        _leftover(tmp_path, f".m.npz.framework-{host}-{dead}-00000000.tmp", age=1),  # may be in a fresh write
+        _leftover(tmp_path, f".m.npz.framework-{host}-{alive}-11111111.tmp", age=60),  # a live writer
+        _leftover(tmp_path, f".m.npz.framework-otherhost-{dead}-22222222.tmp", age=60),  # cannot check the PID
+        _leftover(tmp_path, ".m.npz.33333333.tmp", age=60),  # an older version's, recent
+        _leftover(tmp_path, f".other.npz.framework-{host}-{dead}-44444444.tmp", age=7200),  # another target
+        _leftover(tmp_path, f".m.npz.framework-{host}-{dead}-55555555.tmp.bak", age=7200),  # not ours
+        _leftover(tmp_path, "notes.tmp", age=7200),
+    ]
+    assert stale_temp_files(target) == sorted([killed, ancient, legacy_old])
+    save_arrays(target, {"a": np.arange(3)})
+    assert not killed.exists() and not ancient.exists() and not legacy_old.exists()
+    assert all(p.exists() for p in keep)
+    assert load_arrays(target)[0]["a"].tolist() == [0, 1, 2]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="no SIGKILL on this platform")
+def test_a_save_killed_mid_write_is_cleaned_up_by_the_next_save(tmp_path):
+    target = tmp_path / "m.npz"
+    save_arrays(target, {"a": np.zeros(2)})
+    code = ("import os, signal, sys\n"
+            "from framework.io import atomic_open\n"
+            "with atomic_open(sys.argv[1]) as f:\n"
+            "    f.write(b'half'); f.flush(); os.kill(os.getpid(), signal.SIGKILL)\n")
+    child = subprocess.Popen([sys.executable, "-c", code, str(target)],
+                             cwd=Path(__file__).resolve().parents[1])
+    assert child.wait() == -signal.SIGKILL
+    (left,) = _leftovers(tmp_path)
+    assert f"-{child.pid}-" in left
+    past = time.time() - 60  # past the grace period for a dead writer
+    os.utime(tmp_path / left, (past, past))
+    save_arrays(target, {"a": np.ones(2)})
+    assert _leftovers(tmp_path) == []
+    assert load_arrays(target)[0]["a"].tolist() == [1.0, 1.0]

@@ -65,3 +65,58 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
         save_network(path, make(seed=9))
     assert path.read_bytes() == old
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+# -- a load changes nothing unless all of it is valid ---------------------------------
+
+def _tampered(tmp_path, key, index, value, dtype=np.float64):
+    """A network file whose parameter ``key`` holds ``value`` at ``index``."""
+    from framework.io import load_arrays, save_arrays
+    save_network(tmp_path / "m.npz", make(seed=0))
+    arrays, meta = load_arrays(tmp_path / "m.npz")
+    bad = arrays[key].astype(dtype)
+    bad[index] = value
+    arrays[key] = bad
+    save_arrays(tmp_path / "bad.npz", arrays, meta)
+    return tmp_path / "bad.npz"
+
+
+def _snapshot(net):
+    return [p.elements.copy() for p in net.params]
+
+
+@pytest.mark.parametrize("value, dtype, shown", [
+    (np.nan, np.float64, "nan"), (np.inf, np.float32, "inf"), (-np.inf, np.float32, "-inf"),
+    (1e300, np.float64, r"1e\+300"),  # finite in the file, inf in the float32 network
+])
+def test_non_finite_parameters_are_refused_and_nothing_is_loaded(tmp_path, value, dtype, shown):
+    # The bad value sits in the LAST parameter: before the fix every earlier one was overwritten.
+    path = _tampered(tmp_path, "layer2.bias", (1,), value, dtype)
+    net = make(seed=5)
+    before = _snapshot(net)
+    with pytest.raises(ValueError, match=rf"bad.npz: layer2.bias holds {shown} at index \(1,\) in the "
+                                         rf"file, expected finite values that fit float32 .*nothing "
+                                         rf"was loaded"):
+        load_network(path, net)
+    for old, p in zip(before, net.params):
+        np.testing.assert_array_equal(p.elements, old)
+
+
+def test_complex_parameters_are_refused_and_nothing_is_loaded(tmp_path):
+    # Before: the imaginary part was dropped with only NumPy's warning.
+    path = _tampered(tmp_path, "layer2.weights", (0, 1), 1 + 2j, np.complex64)
+    net = make(seed=5)
+    before = _snapshot(net)
+    with pytest.raises(ValueError, match=r"layer2.weights has dtype complex64 in the file, expected "
+                                         r"real numbers .*nothing was loaded"):
+        load_network(path, net)
+    for old, p in zip(before, net.params):
+        np.testing.assert_array_equal(p.elements, old)
+
+
+def test_a_valid_float64_file_still_loads_into_a_float32_network(tmp_path):
+    path = _tampered(tmp_path, "layer2.bias", (1,), 0.25)
+    net = make(seed=5)
+    load_network(path, net)
+    assert net.layers[2].bias[1] == 0.25
+    np.testing.assert_array_equal(net.layers[0].weights.elements, make(seed=0).layers[0].weights.elements)

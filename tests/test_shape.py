@@ -149,3 +149,23 @@ def test_non_integer_dim_raises_naming_dim(dims, axis, bad):
 def test_no_dims_raises():
     with pytest.raises(ValueError, match="at least one dim"):
         Shape([])
+
+
+@pytest.mark.parametrize("dims, hint", [
+    (None, "got None of type NoneType"),
+    (2.5, "got 2.5 of type float; convert a float dim with int() first"),
+    ("23", "got '23' of type str"),
+    (np.array(3.0), "of type ndarray"),
+])
+def test_a_shape_that_is_not_a_sequence_names_what_was_given(dims, hint):
+    # Before: "'NoneType' object is not iterable", and Shape("23") was Shape[2, 3]'s sibling error.
+    with pytest.raises(TypeError, match="Shape: expected a sequence of positive integers") as e:
+        Shape(dims)
+    assert hint in str(e.value)
+
+
+def test_tensor_of_none_says_the_first_argument_is_the_shape():
+    from framework.tensor import Tensor
+    with pytest.raises(TypeError, match=r"Tensor: the first argument is the shape; Shape: expected "
+                                        r"a sequence of positive integers .* got None"):
+        Tensor(None)

@@ -270,3 +270,98 @@ def test_astype_converts_elements_and_deltas():
     assert t.deltas[0] == 3.0 and t[1] == 2.0
     with pytest.raises(TypeError):
         t.astype_(np.int32)
+
+
+# -- data that is not real numbers is refused, not converted --------------------------
+
+NOT_REAL = {
+    "complex": (np.array([1 + 2j, 3 + 0j]), "complex128; complex values would lose their imaginary part"),
+    "datetime": (np.array(["2020-01-01", "2020-01-02"], dtype="datetime64[D]"), "dates are not numbers"),
+    "timedelta": (np.array([5, 6], dtype="timedelta64[s]"), "durations are not numbers"),
+    "string": (np.array(["1.5", "2"]), "strings are not numbers"),
+    "object": (np.array([1.5, None], dtype=object), "dtype object; Python objects"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_REAL))
+def test_from_numpy_refuses_data_that_is_not_real_numbers(kind):
+    # Before: complex lost its imaginary part with a warning, dates became day counts,
+    # None became NaN and "1.5" became 1.5.
+    data, hint = NOT_REAL[kind]
+    with pytest.raises(TypeError, match="Tensor.from_numpy: expected real numbers") as e:
+        Tensor.from_numpy(data)
+    assert hint in str(e.value)
+    assert isinstance(e.value, ValueError)  # NotRealError is both: old `except ValueError` still works
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_REAL))
+def test_tensor_elements_refuse_data_that_is_not_real_numbers(kind):
+    data, hint = NOT_REAL[kind]
+    with pytest.raises(TypeError, match=r"Tensor of Shape\[2\]: elements: expected real numbers") as e:
+        Tensor([2], data)
+    assert hint in str(e.value)
+
+
+def test_from_numpy_of_none_is_refused_not_nan():
+    with pytest.raises(TypeError, match="Tensor.from_numpy: expected real numbers, got None"):
+        Tensor.from_numpy(None)
+    with pytest.raises(TypeError, match="dtype object"):
+        Tensor([1], [None])
+
+
+def test_from_numpy_of_an_empty_array_says_so():
+    with pytest.raises(ValueError, match=r"empty array of shape \(0, 3\); a Tensor holds at least one"):
+        Tensor.from_numpy(np.zeros((0, 3)))
+
+
+def test_real_numbers_of_every_kind_are_still_taken():
+    t = Tensor.from_numpy(np.array([[True, False]]))
+    assert t.to_numpy().tolist() == [[1.0, 0.0]]
+    assert Tensor([3], np.array([1, 2, 3], dtype=np.uint8)).elements.tolist() == [1.0, 2.0, 3.0]
+    assert Tensor.from_numpy([[1, 2], [3, 4]])[1, 0] == 3.0
+
+
+@pytest.mark.parametrize("value, match", [
+    (1 + 2j, "imaginary part"), ("3", "strings are not numbers"), (None, "got None"),
+])
+def test_setting_an_element_to_something_not_real_is_refused(value, match):
+    t = Tensor([2, 2])
+    with pytest.raises(TypeError, match=rf"Tensor of Shape\[2, 2\]: element \(1, 0\): .*{match}"):
+        t[1, 0] = value
+    assert t.elements.tolist() == [0, 0, 0, 0]
+    t[1, 0] = np.float64(2.5)
+    assert t.elements.tolist() == [0, 2.5, 0, 0]
+    with pytest.raises(ValueError, match=r"expected one number, got an array of shape \(2,\)"):
+        t[0, 0] = [1.0, 2.0]
+
+
+# -- deltas: the logical shape, a flat column-major array, or a scalar ----------------
+
+def test_deltas_of_another_shape_with_the_same_size_are_refused():
+    # Before: a [3, 2] array for a [2, 3] tensor was flattened and silently scrambled.
+    t = Tensor([2, 3])
+    with pytest.raises(ValueError, match=r"Tensor of Shape\[2, 3\]: deltas given with shape \(3, 2\), "
+                                         r"expected the logical shape \(2, 3\) or a flat \(6,\) array"):
+        t.deltas = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ValueError, match=r"shape \(1, 6\)"):
+        t.deltas = np.arange(6.0).reshape(1, 6)
+    with pytest.raises(ValueError, match=r"shape \(5,\)"):
+        t.deltas = np.arange(5.0)
+    assert t.deltas.tolist() == [0.0] * 6
+
+
+def test_deltas_accept_logical_shape_flat_column_major_and_scalar():
+    t = Tensor([2, 3])
+    logical = np.arange(6.0).reshape(2, 3)
+    t.deltas = logical
+    np.testing.assert_array_equal(t.delta_view(), logical)
+    t.deltas = [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]  # flat: the storage order, column-major
+    np.testing.assert_array_equal(t.delta_view(), logical)
+    t.deltas = 0.5
+    assert t.deltas.tolist() == [0.5] * 6
+
+
+def test_complex_deltas_are_refused():
+    t = Tensor([2])
+    with pytest.raises(TypeError, match="deltas: expected real numbers .* imaginary part"):
+        t.deltas = np.array([1j, 2.0])

@@ -29,6 +29,29 @@ from ..shape import Shape
 from ..tensor import Tensor
 
 
+def _describe_io(arg: Any) -> str:
+    """Say what was passed where a list of Tensors belongs, and what to do instead."""
+    if isinstance(arg, Tensor):
+        return "a bare Tensor (wrap it in a list: [t])"
+    if isinstance(arg, np.ndarray):
+        return (f"a NumPy array of shape {arg.shape} (wrap it: [Tensor.from_numpy(a)]; "
+                f"network.forward takes arrays)")
+    if isinstance(arg, (list, tuple)):
+        for i, t in enumerate(arg):
+            if not isinstance(t, Tensor):
+                kind = (f"a NumPy array of shape {t.shape}, use Tensor.from_numpy(a)"
+                        if isinstance(t, np.ndarray) else repr(t)[:40])
+                return f"a {type(arg).__name__} whose item {i} is not a Tensor ({kind})"
+        return f"a {type(arg).__name__} of {len(arg)} Tensors"
+    return "None" if arg is None else f"{type(arg).__name__} {repr(arg)[:40]}"
+
+
+def _io_type_error(layer: Any, in_tensors: Any, out_tensors: Any) -> TypeError:
+    return TypeError(f"{layer}: expected lists of Tensors, as in layer.forward([x], [y]) and "
+                     f"layer.backward([y], [x]); got {_describe_io(in_tensors)} and "
+                     f"{_describe_io(out_tensors)}")
+
+
 class Layer:
     """Base class of every layer: the protocol and its shape checks.
 
@@ -203,19 +226,28 @@ class Layer:
         """Check a one-in/one-out call and return ``(x, y)``.
 
         Raises:
+            TypeError: when the arguments are not lists (or tuples) of Tensors:
+                a bare Tensor, NumPy arrays, None.
             ValueError: when the lists do not hold one tensor each, or ``y``
                 does not have the shape ``output_shape(x.shape)``.
         """
-        if len(in_tensors) != 1 or len(out_tensors) != 1:
-            raise ValueError(f"{self}: expected 1 input and 1 output tensor, "
-                             f"got {len(in_tensors)} and {len(out_tensors)}")
-        x, y = in_tensors[0], out_tensors[0]
-        # Forward, backward and delta weights all check the same pair every
-        # step: remember the last pair that passed instead of rebuilding shapes.
-        key = (x.shape.dims, y.shape.dims, x.dtype, y.dtype,
-               tuple(p.elements.dtype for p in self.params))
+        try:  # a bare Tensor has no len(), an array no .shape.dims: explain, don't pass on
+            if len(in_tensors) != 1 or len(out_tensors) != 1:
+                if not all(isinstance(t, Tensor) for t in (*in_tensors, *out_tensors)):
+                    raise _io_type_error(self, in_tensors, out_tensors)
+                raise ValueError(f"{self}: expected 1 input and 1 output tensor, "
+                                 f"got {len(in_tensors)} and {len(out_tensors)}")
+            x, y = in_tensors[0], out_tensors[0]
+            # Forward, backward and delta weights all check the same pair every
+            # step: remember the last pair that passed instead of rebuilding shapes.
+            key = (x.shape.dims, y.shape.dims, x.dtype, y.dtype,
+                   tuple(p.elements.dtype for p in self.params))
+        except (TypeError, AttributeError, KeyError, IndexError):
+            raise _io_type_error(self, in_tensors, out_tensors) from None
         if key == getattr(self, "_checked_io", None):
             return x, y
+        if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
+            raise _io_type_error(self, in_tensors, out_tensors)
         expected = self.output_shape(x.shape)
         if y.shape != expected:
             raise ValueError(f"{self}: output tensor has {y.shape}, expected {expected} "

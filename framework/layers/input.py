@@ -6,7 +6,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..shape import Shape
-from ..tensor import Tensor
+from ..tensor import Tensor, real_array
 
 
 class InputLayer:
@@ -46,12 +46,16 @@ class InputLayer:
         Raises:
             ValueError: on a shape that does not fit, or NaN/inf values
                 (naming the first bad sample).
+            TypeError: for data that is not real numbers (None, complex,
+                dates, strings, objects).
         """
         try:
-            a = np.asarray(data, dtype=self.dtype)
+            # Checked before converting: NumPy would cast complex data to its real
+            # part, dates to day counts and None to NaN.
+            a = real_array(data, "").astype(self.dtype, copy=False)
         except (TypeError, ValueError) as e:
-            raise ValueError(f"{self}: data must be numbers of shape (N, "
-                             f"{', '.join(map(str, self.sample_shape))}): {e}") from None
+            raise type(e)(f"{self}: data must be numbers of shape (N, "
+                          f"{', '.join(map(str, self.sample_shape))}): {e}") from None
         if a.shape == self.sample_shape:
             a = a[np.newaxis]
         if a.ndim != len(self.sample_shape) + 1 or a.shape[1:] != self.sample_shape or a.shape[0] == 0:
