@@ -80,7 +80,7 @@ def conv_worksheet(image: Any, kernel: Any, bias: float = 0.0, stride: int = 1, 
         given.quantities.append(Quantity("X_pad", "X padded", r"X_{\text{pad}}",
                                          np.pad(x_img, padding), given=True))
     given.quantities += [Quantity("K", "K", "K", k_img, given=True),
-                         Quantity("bias", "bias", "bias", np.array(bias), given=True),
+                         Quantity("bias", "bias", r"\mathrm{bias}", np.array(bias), given=True),
                          Quantity("delta_Y", "δY", r"\delta Y", dy, given=True)]
     xs = "X padded" if padding else "X"
     forward = Section("Forward pass", [Quantity(

@@ -79,6 +79,22 @@ def _loss_formulas(loss: Loss, e: str, rows: int) -> tuple[str, str, str, str]:
     return (f"{name}({e}, t)", rf"\mathrm{{{name}}}({e}, t)", f"∂L/∂{e}", rf"\partial L / \partial {e}")
 
 
+def _target(targets: Any, out: Tensor) -> Tensor:
+    """Integer labels (one per row) become one-hot rows; anything else is taken as float targets."""
+    rows = out.size // out.shape[-1]
+    labels = np.asarray(targets)
+    if labels.dtype.kind in "iub" and labels.size == rows and labels.size != out.size:
+        return InputLayer(1, num_classes=out.shape[-1], dtype=np.float64).targets(
+            labels.reshape(out.shape.dims[:-1]), out.shape)
+    values = np.asarray(targets, dtype=np.float64)
+    if values.size != out.size:
+        raise ValueError(f"targets: expected one label per row ({rows}) or {out.size} target values "
+                         f"of the output's shape {list(out.shape.dims)}, got shape {list(values.shape)}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("targets contain NaN or inf")
+    return Tensor.from_numpy(values.reshape(out.shape.dims), dtype=np.float64)
+
+
 def network_worksheet(layers: Sequence[Layer], inputs: Any, targets: Any, loss: Loss | None = None,
                       learning_rate: float = 0.5, title: str = "A small network by hand",
                       input_shape: Sequence[int] | None = None, description: str = "") -> Worksheet:
@@ -128,12 +144,7 @@ def network_worksheet(layers: Sequence[Layer], inputs: Any, targets: Any, loss: 
         except ValueError as e:
             raise ValueError(f"layer {i + 1} ({layer!r}) does not accept its input: {e}") from None
     out = tensors[-1]
-    labels = np.asarray(targets)
-    if labels.dtype.kind in "iub":
-        labels = labels.reshape(-1) if labels.ndim <= 1 else labels
-    elif labels.ndim == out.shape.ndim - 1:
-        labels = labels[np.newaxis]
-    target = InputLayer(1, num_classes=out.shape[-1], dtype=np.float64).targets(labels, out.shape)
+    target = _target(targets, out)
 
     # The lecture's pass: forward, loss, then backward and delta weights from the end.
     for i, layer in enumerate(layers):

@@ -171,17 +171,23 @@ def lstm_worksheet(x: Any, U: Any, W: Any, bias: Any, delta_h: Any, learning_rat
             + (rf" + \delta c_{{{t + 1}}} \odot f_{{{t + 1}}}" if later else ""),
             (f"delta_h{t}", f"o{t}", f"c{t}") + ((f"delta_c{t + 1}", f"f{t + 1}") if later else ()),
             hint="the path through h (o and tanh′) plus the path through the next cell (f)"))
-        rules = {"i": (f"δc{s} ⊙ g{s} ⊙ i{s}(1 − i{s})", (f"delta_c{t}", f"g{t}", f"i{t}")),
-                 "f": (f"δc{s} ⊙ c{sub(t - 1)} ⊙ f{s}(1 − f{s})",
-                       (f"delta_c{t}", f"f{t}") + ((f"c{t - 1}",) if t > 1 else ())),
-                 "o": (f"δh{s} ⊙ tanh(c{s}) ⊙ o{s}(1 − o{s})", (f"delta_h{t}", f"c{t}", f"o{t}")),
-                 "g": (f"δc{s} ⊙ i{s} ⊙ (1 − g{s}²)", (f"delta_c{t}", f"i{t}", f"g{t}"))}
+        p = t - 1
+        rules = {
+            "i": (f"δc{s} ⊙ g{s} ⊙ i{s}(1 − i{s})", rf"\delta c_{{{t}}} \odot g_{{{t}}} \odot i_{{{t}}}(1 - i_{{{t}}})",
+                  (f"delta_c{t}", f"g{t}", f"i{t}")),
+            "f": (f"δc{s} ⊙ c{sub(p)} ⊙ f{s}(1 − f{s})",
+                  rf"\delta c_{{{t}}} \odot c_{{{p}}} \odot f_{{{t}}}(1 - f_{{{t}}})",
+                  (f"delta_c{t}", f"f{t}") + ((f"c{p}",) if p else ())),
+            "o": (f"δh{s} ⊙ tanh(c{s}) ⊙ o{s}(1 − o{s})",
+                  rf"\delta h_{{{t}}} \odot \tanh(c_{{{t}}}) \odot o_{{{t}}}(1 - o_{{{t}}})",
+                  (f"delta_h{t}", f"c{t}", f"o{t}")),
+            "g": (f"δc{s} ⊙ i{s} ⊙ (1 − g{s}²)", rf"\delta c_{{{t}}} \odot i_{{{t}}} \odot (1 - g_{{{t}}}^2)",
+                  (f"delta_c{t}", f"i{t}", f"g{t}"))}
         for q, name in enumerate(GATES):
-            text, deps = rules[name]
+            text, text_tex, deps = rules[name]
             backward.quantities.append(Quantity(
                 f"delta_a{name}{t}", f"δa{s}{_SUP[name]}", rf"\delta a^{{{name}}}_{{{t}}}",
-                gate(tr["dgates"], t, q), text, text.replace("⊙", r"\odot").replace("δ", r"\delta ")
-                .replace("−", "-").replace("²", "^2"), deps,
+                gate(tr["dgates"], t, q), text, text_tex, deps,
                 hint=f"the {name} gate: the delta that reaches it times its derivative"))
         backward.quantities.append(Quantity(
             f"delta_x{t}", f"δx{s}", rf"\delta x_{{{t}}}", as_display(xt.delta_view()[0, t - 1]),
@@ -192,15 +198,15 @@ def lstm_worksheet(x: Any, U: Any, W: Any, bias: Any, delta_h: Any, learning_rat
     eta = number(learning_rate)
     grads, update = Section("Gradients of the parameters"), Section(f"One SGD step, η = {eta}")
     for key, sym, tex, value, text, deps in [
-            ("U", "U", "U", layer.U.view(), "Σ_t x_tᵀ·δa_t", tuple(f"x{t}" for t in range(1, steps + 1))),
-            ("W", "W", "W", layer.W.view(), "Σ_t h_{t−1}ᵀ·δa_t (h₀ = 0)",
+            ("U", "U", "U", layer.U.view(), ("Σ_t x_tᵀ·δa_t", r"\sum_t x_t^T \delta a_t"),
+             tuple(f"x{t}" for t in range(1, steps + 1))),
+            ("W", "W", "W", layer.W.view(), ("Σ_t h_{t−1}ᵀ·δa_t (h₀ = 0)", r"\sum_t h_{t-1}^T \delta a_t"),
              tuple(f"h{t}" for t in range(1, steps))),
-            ("bias", "bias", r"\vec{bias}", layer.bias.view(), "Σ_t δa_t", ())]:
+            ("bias", "bias", r"\vec{bias}", layer.bias.view(), ("Σ_t δa_t", r"\sum_t \delta a_t"), ())]:
         grad = getattr(layer, key).delta_view().copy()
         grads.quantities.append(Quantity(
-            f"dL_d{key}", f"∂L/∂{sym}", rf"\frac{{\partial L}}{{\partial {tex}}}", grad, text,
-            text.replace("Σ_t", r"\sum_t").replace("ᵀ·", "^T ").replace("δ", r"\delta ")
-            .replace("−", "-").replace("₀", "_0"), deps + all_da,
+            f"dL_d{key}", f"∂L/∂{sym}", rf"\frac{{\partial L}}{{\partial {tex}}}", grad, text[0],
+            text[1], deps + all_da,
             hint="the sum over the steps of the outer products"))
         update.quantities.append(Quantity(
             f"{key}_new", f"{sym} (new)", rf"{tex}_{{\text{{new}}}}", value - learning_rate * grad,
