@@ -239,6 +239,6 @@ def network_worksheet(layers: Sequence[Layer], inputs: Any, targets: Any, loss: 
         [f"{names[0]} (input {list(tensors[0].shape.dims[1:])})"]
         + [f"{type(layer).__name__} → {names[i + 1]}" for i, layer in enumerate(layers)]
         + [f"{type(loss).__name__} → L"]) + ". Vectors are rows, as in the lecture "
-        "(b = a·W¹ + bias¹); matrix entries W[i, j] connect input i to output j; "
-        "indices in messages start at 1.")
+        "(a fully connected layer computes y = x·W + bias); W[i, j] connects input i "
+        "to output j.")
     return Worksheet(title, description, [given, forward, backward, grads, update], key_prefix="mlp")
