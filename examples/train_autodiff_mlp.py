@@ -17,8 +17,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
 from framework.autodiff.model import Model
 from framework.autodiff.nn import Linear, ReLU, Sequential
 from framework.data import load_digits, shift_images, train_test_split

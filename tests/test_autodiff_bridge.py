@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from framework import (FullyConnected, InputLayer, Network, ReLU, Sigmoid, SoftmaxCrossEntropy,
+from framework import (FullyConnected, InputLayer, Network, Sigmoid, SoftmaxCrossEntropy,
                        Tensor, check_layer)
 from framework.autodiff import Value, ops
 from framework.autodiff.bridge import AutodiffLayer, LayerModule, function_layer

@@ -19,7 +19,7 @@ LOSSES: dict[str, Callable[[Value, np.ndarray], Value]] = {
 
 
 class Optimizer:
-    """Applies a framework flavor (``sgd``, ``momentum``, ``nesterov``, ``adagrad``, ``rmsprop``, ``adam``) to Values.
+    """Applies a framework flavor (``sgd``, ``momentum``, ..., ``adam``) to Values.
 
     The update rules are the flavors' own (``framework/optim/flavors.py``,
     ``Flavor.update``); this class only keeps their per-parameter state.
