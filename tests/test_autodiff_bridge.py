@@ -92,3 +92,31 @@ def test_layer_module_parameters_share_the_layers_memory():
     y = m(Value(np.ones((1, 2)), requires_grad=True))
     y.sum().backward()
     np.testing.assert_allclose(m.params[0].grad, np.ones((2, 2)))
+
+
+def test_delta_weights_without_a_backward_first_as_the_trainer_calls_them():
+    rng = np.random.default_rng(4)
+    w, b = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    x, labels = rng.standard_normal((4, 3)), np.array([0, 1, 1, 0])
+    nets = [Network(InputLayer(3, num_classes=2, dtype=np.float64), [layer], SoftmaxCrossEntropy())
+            for layer in (FullyConnected(3, 2, weights=w, bias=b, dtype=np.float64),
+                          function_layer(lambda x, W, b: x @ W + b, dtype=np.float64, W=w, b=b))]
+    for net in nets:
+        net.backprop(x, labels, input_deltas=False)      # no backward before the delta weights
+    for ph, pd in zip(nets[0].params, nets[1].params):
+        np.testing.assert_allclose(pd.delta_view(), ph.delta_view(), rtol=1e-12)
+
+
+def test_a_float32_function_layer_trains_with_the_sgd_trainer():
+    from framework import SGDTrainer
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((200, 2)).astype(np.float32)
+    labels = (x[:, 0] * x[:, 1] > 0).astype(int)
+    quadratic = function_layer(lambda x, A, b: ops.tanh(x @ A) * ops.tanh(x @ A) @ b[:4, :2]
+                               + (x * x) @ b[4:, :2],
+                               A=rng.standard_normal((2, 4)), b=rng.standard_normal((6, 2)) * 0.1)
+    net = Network(InputLayer(2, num_classes=2), [quadratic], SoftmaxCrossEntropy())
+    history = SGDTrainer(learning_rate=0.05, batch_size=20, epochs=30, flavor="adam").optimize(
+        net, x, labels)
+    assert history.train_loss[-1] < 0.6 * history.train_loss[0]
+    assert quadratic.A.dtype == np.float32

@@ -243,3 +243,16 @@ def test_dot_text_shows_values_shapes_and_operations():
     for piece in ("matmul", "sigmoid", "sum", "W1", "2×3", "1×2", "grad", "-> "):
         assert piece in dot, piece
     assert dot.count("shape=ellipse") == 3
+
+
+def test_render_draws_only_when_graphviz_is_installed(tmp_path, monkeypatch):
+    import shutil
+
+    from framework.autodiff import graph
+    y = (Value([1.0, 2.0], requires_grad=True) * 2).sum()
+    monkeypatch.setattr(graph.shutil, "which", lambda name: None)
+    assert graph.render(y, tmp_path / "g.png") is None and not (tmp_path / "g.png").exists()
+    monkeypatch.undo()
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz's dot is not installed")
+    assert graph.render(y, tmp_path / "g.svg", fmt="svg").read_text().lstrip().startswith("<")

@@ -86,7 +86,7 @@ def to_dot(root: Value, max_nodes: int = 500) -> str:
         vid = ids[id(v)]
         style = "" if v.requires_grad else ', style=filled, fillcolor="#eeeeee"'
         text = _label(v).replace('"', "'")
-        lines.append(f'  {vid} [shape=record, label="{{{text}}}"{style}];')
+        lines.append(f'  {vid} [shape=record, label="{text}"{style}];')  # fields stacked (rankdir=LR)
         if v.op is not None:
             attrs = ", ".join(f"{k}={_short(a)}" for k, a in v.attrs.items()
                               if k not in ("target", "condition", "index", "geom"))
