@@ -128,7 +128,7 @@ def test_gradients_add_up_at_a_fork():
 
 def test_a_fork_is_caught_when_the_engine_forgets_to_add(monkeypatch):
     """Mutant: the accumulator overwritten instead of added; the fork test's number changes."""
-    import framework.autodiff.value as value
+    import framework.autodiff.engine as engine
 
     def forgetful(root, seed, order):
         pending = {id(root): seed}
@@ -142,7 +142,7 @@ def test_a_fork_is_caught_when_the_engine_forgets_to_add(monkeypatch):
             for inp, gi in zip(node.inputs, RULES[node.op][1](node.ctx, g)):
                 if gi is not None and inp.requires_grad:
                     pending[id(inp)] = gi          # the bug: no "+="
-    monkeypatch.setattr(value, "run_backward", forgetful)
+    monkeypatch.setattr(engine, "run_backward", forgetful)
     x = Value(2.0, requires_grad=True)
     (x * x + 3 * x).backward()
     assert x.grad != pytest.approx(7.0)

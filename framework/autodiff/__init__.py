@@ -14,7 +14,8 @@ See ``docs/autodiff.md``.
 """
 from . import ops
 from .graph import render, to_dot, topological_order
-from .value import Value, is_grad_enabled, no_grad
+from .engine import is_grad_enabled, no_grad
+from .value import Value
 
 # The operations stay under ``ops.`` (``ops.sum``, ``ops.max`` would shadow builtins here).
 __all__ = ["Value", "no_grad", "is_grad_enabled", "ops", "to_dot", "render", "topological_order"]

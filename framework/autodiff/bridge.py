@@ -21,7 +21,8 @@ from ..shape import Shape
 from ..tensor import Tensor
 from .nn import Module
 from .rules import register
-from .value import Value, apply, no_grad
+from .engine import apply, no_grad
+from .value import Value
 
 
 class AutodiffLayer(Layer):

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from .rules import lift, lift_pair, register, unbroadcast
-from .value import Value, apply
+from .engine import apply
+from .value import Value
 
 
 # ---------------------------------------------------------------- add: z = a + b

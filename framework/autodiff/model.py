@@ -9,7 +9,8 @@ import numpy as np
 from ..optim import Flavor, get_flavor
 from . import ops
 from .nn import Module, one_hot
-from .value import Value, no_grad
+from .engine import no_grad
+from .value import Value
 
 LOSSES: dict[str, Callable[[Value, np.ndarray], Value]] = {
     "softmax_cross_entropy": ops.softmax_cross_entropy,

@@ -20,7 +20,8 @@ import numpy as np
 from . import elementwise as ew
 from ._geometry import ConvGeom, col2im, im2col
 from .rules import lift, lift_pair, register
-from .value import Value, apply
+from .engine import apply
+from .value import Value
 
 
 def _pair(value: Any) -> tuple[int, int]:

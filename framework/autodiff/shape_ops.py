@@ -6,7 +6,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .rules import lift, lift_pair, register, unbroadcast
-from .value import Value, apply
+from .engine import apply
+from .value import Value
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
