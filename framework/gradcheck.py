@@ -303,6 +303,8 @@ def check_loss(loss: Loss, prediction: Any, target: Any, *, eps: float = EPS, at
     Returns:
         The :class:`GradCheckReport`.
     """
+    _refuse_nonfinite(f"check_loss({loss!r})", "prediction", np.asarray(prediction, dtype=np.float64))
+    _refuse_nonfinite(f"check_loss({loss!r})", "target", np.asarray(target, dtype=np.float64))
     x = Tensor.from_numpy(np.asarray(prediction, dtype=np.float64), dtype=np.float64)
     t = Tensor.from_numpy(np.asarray(target, dtype=np.float64), dtype=np.float64)
     x.deltas[...] = 1e3
@@ -310,7 +312,7 @@ def check_loss(loss: Loss, prediction: Any, target: Any, *, eps: float = EPS, at
     report = GradCheckReport(repr(loss))
     report.quantities.append(_numeric_check("prediction δ", x.elements, x.deltas.copy(),
                                             x.shape.dims, lambda: loss.forward([x], t),
-                                            eps, atol, rtol, KINK_TOL))
+                                            eps, atol, rtol, KINK_TOL, x.shape.dims[0]))
     _finish(report, raise_on_failure)
     return report
 

@@ -116,12 +116,36 @@ def _sig(v):
     return 1.0 / (1.0 + np.exp(-v))
 
 
+class LeakyReLUReference(framework.Layer):
+    """The reference of exercise 1.5's LeakyReLU (the framework has none): ``y = x`` or ``a·x``."""
+
+    def __init__(self, a: float = 0.01) -> None:
+        self.a = a
+
+    def output_shape(self, input_shape):
+        return framework.Shape(input_shape)
+
+    def forward(self, in_tensors, out_tensors):
+        x = in_tensors[0].elements
+        out_tensors[0].elements[...] = np.where(x > 0, x, self.a * x)
+
+    def backward(self, out_tensors, in_tensors):
+        x, dy = in_tensors[0].elements, out_tensors[0].deltas
+        in_tensors[0].deltas[...] = np.where(x > 0, dy, self.a * dy)
+
+
 def check_relu(sub: Submission) -> None:
-    """ReLU against framework.ReLU."""
+    """ReLU against framework.ReLU, then LeakyReLU (slope 0.1 and 0.3) against LeakyReLUReference."""
     alts = {"backward": {"δY everywhere (the mask x > 0 is missing)": lambda x, y, dy, p: dy,
                          "the mask x > 0 alone, without δY": lambda x, y, dy, p: (x > 0) * 1.0}}
     check_layer_against(sub.get("layers", "ReLU"), framework.ReLU,
                         _act_cases([(4, 3), (3, 5), (2, 2, 3)]), alternatives=alts)
+    leaky = {"backward": {"δY where x > 0, else 0 (the slope a forgotten)":
+                          lambda x, y, dy, p: dy * (x > 0),
+                          "δY everywhere": lambda x, y, dy, p: dy}}
+    cases = [LayerCase((4, 3), kwargs={"a": 0.1}), LayerCase((3, 2, 2), kwargs={"a": 0.3})]
+    check_layer_against(sub.get("layers", "LeakyReLU"), LeakyReLUReference, cases,
+                        alternatives=leaky)
 
 
 def _softmax_alts():
@@ -288,7 +312,7 @@ EXERCISES = [
     Exercise("1.2", "Tensor with lazy deltas", 1, ("tensor.py",), check_tensor),
     Exercise("1.3", "FullyConnected", 3, ("layers.py",), check_fully_connected),
     Exercise("1.4", "Sigmoid", 1, ("layers.py",), check_sigmoid),
-    Exercise("1.5", "ReLU", 1, ("layers.py",), check_relu),
+    Exercise("1.5", "ReLU and LeakyReLU", 1, ("layers.py",), check_relu),
     Exercise("1.6", "Softmax (full Jacobian)", 2, ("layers.py",), check_softmax),
     Exercise("1.7", "CrossEntropy", 1, ("losses.py",), check_cross_entropy),
     Exercise("1.8", "MSE", 1, ("losses.py",), check_mse),

@@ -75,6 +75,12 @@ MISTAKES = [
         mutant=Mutant("layers.py", "x.deltas[...] = y.deltas * (x.elements > 0)",
                       "x.deltas[...] = y.deltas")),
     Mistake(
+        "leaky-relu-slope-forgotten", "LeakyReLU backward forgets the slope a", "1.5", "backward",
+        "input delta", alternative="slope a forgotten",
+        hint="y = a·x for x ≤ 0, so there ∂y/∂x = a: δX = a·δY where x ≤ 0, not 0",
+        mutant=Mutant("layers.py", "x.deltas[...] = np.where(x.elements > 0, y.deltas, self.a * y.deltas)",
+                      "x.deltas[...] = np.where(x.elements > 0, y.deltas, 0.0)")),
+    Mistake(
         "softmax-diagonal-only", "softmax Jacobian: diagonal only", "1.6", "backward",
         "input delta", alternative="diagonal only",
         hint="every output depends on every input: ∂y_i/∂x_j = y_i·(δ_ij − y_j) has off-diagonal "

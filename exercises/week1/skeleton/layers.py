@@ -1,4 +1,4 @@
-"""Exercises 1.3-1.6: FullyConnected, Sigmoid, ReLU and Softmax (see README.md).
+"""Exercises 1.3-1.6: FullyConnected, Sigmoid, ReLU, LeakyReLU and Softmax (see README.md).
 
 The layers work on the framework's Tensors (``framework.Tensor``):
 ``x.elements`` is the flat array of values, ``x.deltas`` the flat array of
@@ -65,6 +65,22 @@ class ReLU(Layer):
 
     def backward(self, out_tensors, in_tensors):
         raise NotImplementedError("Exercise 1.5: ReLU.backward — δX = δY where X > 0, else 0")
+
+
+class LeakyReLU(Layer):
+    """``Y = X`` where ``X > 0``, else ``a·X``, elementwise."""
+
+    def __init__(self, a=0.01):
+        self.a = a
+
+    def output_shape(self, input_shape):
+        return Shape(input_shape)
+
+    def forward(self, in_tensors, out_tensors):
+        raise NotImplementedError("Exercise 1.5: LeakyReLU.forward — Y = X where X > 0, else a·X")
+
+    def backward(self, out_tensors, in_tensors):
+        raise NotImplementedError("Exercise 1.5: LeakyReLU.backward — derive δX from Y's formula")
 
 
 class Softmax(Layer):

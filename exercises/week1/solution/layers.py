@@ -1,4 +1,4 @@
-"""Exercises 1.3-1.6 (solution): FullyConnected, Sigmoid, ReLU and Softmax, in plain NumPy.
+"""Exercises 1.3-1.6 (solution): FullyConnected, Sigmoid, ReLU, LeakyReLU and Softmax, in plain NumPy.
 
 The layers work on the framework's Tensors (``framework.Tensor``):
 ``x.matrix()`` is the ``[rows, features]`` view of the elements,
@@ -68,6 +68,24 @@ class ReLU(Layer):
     def backward(self, out_tensors, in_tensors):
         x, y = in_tensors[0], out_tensors[0]
         x.deltas[...] = y.deltas * (x.elements > 0)
+
+
+class LeakyReLU(Layer):
+    """``Y = X`` where ``X > 0``, else ``a·X``, elementwise."""
+
+    def __init__(self, a=0.01):
+        self.a = a
+
+    def output_shape(self, input_shape):
+        return Shape(input_shape)
+
+    def forward(self, in_tensors, out_tensors):
+        x, y = in_tensors[0], out_tensors[0]
+        y.elements[...] = np.where(x.elements > 0, x.elements, self.a * x.elements)
+
+    def backward(self, out_tensors, in_tensors):
+        x, y = in_tensors[0], out_tensors[0]
+        x.deltas[...] = np.where(x.elements > 0, y.deltas, self.a * y.deltas)
 
 
 class Softmax(Layer):
