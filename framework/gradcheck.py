@@ -86,7 +86,7 @@ class QuantityReport:
             s += (f"\n    WRONG: {self.bad} element(s); first at index {self.first_bad_index}: "
                   f"analytic {self.analytic:.8g}, numeric {self.numeric:.8g}")
         if self.factor is not None and self.bad:
-            name = f" = {self.factor_name}" if self.factor_name else ""
+            name = f" = {self.factor_name}" if self.factor_name not in (None, f"{self.factor:.6g}") else ""
             s += f"\n    ratio analytic/numeric: {self.factor:.6g}{name} everywhere"
         if self.note:
             s += f"\n    WRONG: {self.note}"

@@ -126,3 +126,28 @@ def test_pytest_marker_selects_one_exercise_of_a_student_copy(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "1 failed, 9 deselected" in proc.stdout, proc.stdout
     assert "Exercise 1.4: Sigmoid.forward" in proc.stdout
+
+
+def test_a_file_that_does_not_import_fails_its_exercises_as_import(tmp_path):
+    d = _student_copy(tmp_path)
+    (d / "losses.py").write_text("def broken(:\n")
+    week = load_week("week1")
+    results = {r.id: r for r in grade.grade(week, d, ["1.1", "1.7", "1.8"], isolate=False)}
+    assert results["1.1"].passed
+    for ex in ("1.7", "1.8"):
+        f = results[ex].failure
+        assert f.method == "import" and f.quantity == "losses.py"
+        assert f.exception.startswith("SyntaxError")
+
+
+def test_the_grader_names_the_loss_sign_and_the_dependency_note(tmp_path):
+    d = _student_copy(tmp_path)
+    losses = d / "losses.py"
+    losses.write_text(losses.read_text().replace("return float(-np.sum(", "return float(np.sum("))
+    week = load_week("week1")
+    results = {r.id: r for r in grade.grade(week, d, ["1.7", "1.9"], isolate=False)}
+    f = results["1.7"].failure
+    assert (f.method, f.quantity, f.factor_name, f.mistake) == \
+        ("forward", "loss value L", "-1", "ce-missing-minus")
+    assert results["1.9"].failure.quantity == "L"
+    assert "exercise 1.7, which failed too" in results["1.9"].details()

@@ -204,3 +204,10 @@ def test_something_else_than_a_layer_is_a_clear_type_error():
     from framework import MSE
     with pytest.raises(TypeError, match="use check_loss"):
         check_layer(MSE(), (2, 2))
+
+
+def test_compare_names_a_constant_factor():
+    c = compare([[1.0, -2.0], [3.0, 0.5]], [[-1.0, 2.0], [-3.0, -0.5]], name="δx")
+    assert not c and c.factor == pytest.approx(-1.0) and c.factor_name == "-1"
+    assert "actual/expected is -1 everywhere (the sign is flipped" in str(c)
+    assert compare([1.0, 2.0], [1.0, 2.5]).factor is None

@@ -123,7 +123,7 @@ class ExerciseResult:
         if f.index is not None:
             lines.append(f"first bad index {f.index}: got {_fmt(f.got)}, expected {_fmt(f.expected)}")
         if f.factor is not None:
-            name = f" = {f.factor_name}" if f.factor_name else ""
+            name = f" = {f.factor_name}" if f.factor_name not in (None, f"{f.factor:.6g}") else ""
             lines.append(f"ratio got/expected: {f.factor:.6g}{name} everywhere"
                          + (f": {f.factor_meaning}" if f.factor_meaning else ""))
         if f.alternative:
