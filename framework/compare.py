@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .factors import FACTOR_MEANINGS, constant_factor, name_factor
 from .tensor import Tensor
 
 
@@ -25,6 +26,8 @@ class Comparison:
     actual_value: float
     atol: float
     rtol: float
+    factor: float | None = None
+    factor_name: str | None = None
 
     def __bool__(self) -> bool:
         return self.close
@@ -39,6 +42,11 @@ class Comparison:
         if not self.exact and self.worst_index is not None:
             s += (f"; largest difference at index {self.worst_index}: expected "
                   f"{self.expected_value:.8g}, got {self.actual_value:.8g}")
+        if not self.close and self.factor is not None:
+            name = f" = {self.factor_name}" if self.factor_name not in (None, f"{self.factor:.6g}") else ""
+            s += f"; actual/expected is {self.factor:.6g}{name} everywhere"
+            if self.factor_name in FACTOR_MEANINGS:
+                s += f" ({FACTOR_MEANINGS[self.factor_name]})"
         if not self.close and self.max_abs_diff < 1e-2:
             s += "; for values rounded by hand pass a larger atol, e.g. atol=1e-3"
         return s
@@ -78,9 +86,14 @@ def compare(expected: Any, actual: Any, name: str = "value", atol: float = 1e-6,
     rel = diff / np.maximum(np.abs(e), atol)  # relative to atol near 0: no 1e300 for an expected 0
     worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), e.shape)
     close = bool(np.all(diff <= atol + rtol * np.abs(e)))
+    # A wrong result that is the expected one times a constant names a typical slip
+    # (a sign, a factor 2, a batch size); the batch is dim 0 when there is more than one dim.
+    factor = None if close else constant_factor(a, e)
+    batch = e.shape[0] if e.ndim > 1 else None
     return Comparison(name, e.shape, a.shape, bool(np.array_equal(e, a)), close,
                       float(diff.max()), float(rel.max()), tuple(int(i) for i in worst),
-                      float(e[worst]), float(a[worst]), atol, rtol)
+                      float(e[worst]), float(a[worst]), atol, rtol, factor,
+                      None if factor is None else name_factor(factor, batch))
 
 
 def assert_close(expected: Any, actual: Any, name: str = "value", atol: float = 1e-6,

@@ -26,14 +26,27 @@ Kinks (ReLU at 0, max-pool ties) have no derivative; as Caffe's checker
 does, points where the left and right one-sided differences disagree by
 more than ``kink_tol`` are skipped and counted. A check that compared
 nothing at all raises instead of passing.
+
+What a report says beyond right/wrong (the lessons of the course's grader):
+the ratio analytic/numeric when it is one constant (−1, 2, ½, 1/batch) with
+what that factor usually means; "does forward use it?" when the numeric
+gradient of a parameter is all zero (the bug is in forward, not in
+calculate_delta_weights); a warning for Tensor attributes missing from
+``params`` (they never train) and for a batch of 1 (it hides
+averaged-instead-of-summed bugs). Inputs with NaN/inf are refused, and a
+forward that produces NaN from finite inputs is reported as that. Given a
+:class:`~framework.network.Network`, :func:`check_layer` checks the whole
+network (:func:`framework.gradcheck_network.check_network`).
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
+from .factors import FACTOR_MEANINGS, constant_factor, name_factor
 from .layers.base import Layer
 from .losses.base import Loss
 from .shape import Shape
@@ -57,6 +70,9 @@ class QuantityReport:
     analytic: float = float("nan")
     numeric: float = float("nan")
     note: str = ""
+    factor: float | None = None
+    factor_name: str | None = None
+    hint: str = ""
 
     @property
     def ok(self) -> bool:
@@ -69,8 +85,13 @@ class QuantityReport:
         if self.first_bad_index is not None:
             s += (f"\n    WRONG: {self.bad} element(s); first at index {self.first_bad_index}: "
                   f"analytic {self.analytic:.8g}, numeric {self.numeric:.8g}")
+        if self.factor is not None and self.bad:
+            name = f" = {self.factor_name}" if self.factor_name not in (None, f"{self.factor:.6g}") else ""
+            s += f"\n    ratio analytic/numeric: {self.factor:.6g}{name} everywhere"
         if self.note:
             s += f"\n    WRONG: {self.note}"
+        if self.hint:
+            s += f"\n    hint: {self.hint}"
         return s
 
 
@@ -80,6 +101,7 @@ class GradCheckReport:
 
     subject: str
     quantities: list[QuantityReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -88,16 +110,23 @@ class GradCheckReport:
 
     def __str__(self) -> str:
         head = f"gradient check of {self.subject}: {'OK' if self.ok else 'FAILED'}"
-        return "\n".join([head] + ["  " + str(q) for q in self.quantities])
+        return "\n".join([head] + ["  " + str(q) for q in self.quantities]
+                         + ["  WARNING: " + w for w in self.warnings])
 
 
 def _numeric_check(name: str, values: np.ndarray, analytic: np.ndarray, shape: tuple[int, ...],
                    loss_fn: Callable[[], float], eps: float, atol: float, rtol: float,
-                   kink_tol: float) -> QuantityReport:
-    """Compare ``analytic`` with central differences of ``loss_fn`` in every element of ``values``."""
+                   kink_tol: float, batch: int | None = None,
+                   indices: np.ndarray | None = None) -> QuantityReport:
+    """Compare ``analytic`` with central differences of ``loss_fn`` in every element of ``values``.
+
+    ``indices`` restricts the check to some flat indices (a network check
+    samples); ``batch`` names a ``1/batch`` factor.
+    """
     report = QuantityReport(name)
     base = loss_fn()
-    for i in range(values.size):
+    got, want = [], []
+    for i in (range(values.size) if indices is None else indices):
         old = values[i]
         values[i] = old + eps
         plus = loss_fn()
@@ -110,6 +139,8 @@ def _numeric_check(name: str, values: np.ndarray, analytic: np.ndarray, shape: t
             report.skipped += 1  # a kink: no derivative to compare with
             continue
         a = float(analytic[i])
+        got.append(a)
+        want.append(numeric)
         err = abs(a - numeric)
         scale = max(abs(a), abs(numeric))
         report.checked += 1
@@ -120,7 +151,23 @@ def _numeric_check(name: str, values: np.ndarray, analytic: np.ndarray, shape: t
             if report.first_bad_index is None:
                 report.first_bad_index = tuple(int(j) for j in np.unravel_index(i, shape, order="F"))
                 report.analytic, report.numeric = a, numeric
+    if report.bad:
+        _diagnose(report, np.array(got), np.array(want), batch, atol)
     return report
+
+
+def _diagnose(report: QuantityReport, analytic: np.ndarray, numeric: np.ndarray,
+              batch: int | None, atol: float) -> None:
+    """Add the constant factor and a hint to a failed quantity."""
+    if np.all(np.abs(numeric) <= atol) and report.name != "input deltas":
+        report.hint = (f"the loss does not depend on '{report.name}' (its numeric gradient is "
+                       f"all zero): does forward use it? Fix forward, not calculate_delta_weights")
+        return
+    c = constant_factor(analytic, numeric, rtol=1e-4)
+    if c is None:
+        return
+    report.factor, report.factor_name = c, name_factor(c, batch)
+    report.hint = FACTOR_MEANINGS.get(report.factor_name or "", "")
 
 
 def check_layer(layer: Layer, input_shape: Any, *, inputs: Any = None, seed: int = 0,
@@ -143,20 +190,40 @@ def check_layer(layer: Layer, input_shape: Any, *, inputs: Any = None, seed: int
         kink_tol: one-sided differences further apart than this mark a kink.
         raise_on_failure: raise AssertionError (with the report) on failure.
 
+    Given a :class:`~framework.network.Network` instead of a layer, it
+    checks the whole network (``framework.gradcheck_network.check_network``) with ``input_shape`` as
+    the batch's shape.
+
     Returns:
-        The :class:`GradCheckReport`.
+        The :class:`GradCheckReport`; ``warnings`` lists Tensor attributes
+        missing from ``params`` and a batch of 1.
 
     Raises:
         AssertionError: a quantity is wrong (with ``raise_on_failure``).
         RuntimeError: nothing could be checked (every point a kink).
+        ValueError: the inputs or parameters contain NaN or inf.
+        TypeError: ``layer`` is neither a Layer nor a Network.
     """
+    from .network import Network
+    if isinstance(layer, Network):
+        from .gradcheck_network import check_network
+        return check_network(layer, input_shape, inputs=inputs, seed=seed, eps=eps, atol=atol,
+                             rtol=rtol, kink_tol=kink_tol, raise_on_failure=raise_on_failure)
+    if not isinstance(layer, Layer):
+        raise TypeError(f"check_layer: expected a Layer (or a Network), got {type(layer).__name__}; "
+                        f"for a loss use check_loss")
     rng = np.random.default_rng(seed)
     shape = Shape(input_shape)
+    x_values = rng.standard_normal(shape.dims) if inputs is None else np.asarray(inputs, dtype=np.float64)
+    _refuse_nonfinite(f"check_layer({layer!r})", "input", x_values)
+    for pname, p in zip(layer.param_names(), layer.params):
+        _refuse_nonfinite(f"check_layer({layer!r})", f"parameter '{pname}'", p.view())
+    report = GradCheckReport(repr(layer), warnings=_warnings_for(layer, shape))
     saved = [(p, p.elements, p._deltas) for p in layer.params]
     try:
         layer.astype_(np.float64)
         x = Tensor(shape, dtype=np.float64)
-        x.view()[...] = rng.standard_normal(shape.dims) if inputs is None else np.asarray(inputs)
+        x.view()[...] = x_values
         y = Tensor(layer.output_shape(shape), dtype=np.float64)
         r = rng.standard_normal(y.size)
 
@@ -164,8 +231,16 @@ def check_layer(layer: Layer, input_shape: Any, *, inputs: Any = None, seed: int
             layer.forward([x], [y])
             return float(np.dot(y.elements, r))
 
-        report = GradCheckReport(repr(layer))
         loss()
+        if not np.all(np.isfinite(y.elements)):
+            bad = tuple(int(i) for i in np.unravel_index(
+                int(np.argmax(~np.isfinite(y.elements))), y.shape.dims, order="F"))
+            q = QuantityReport("output", bad=1, first_bad_index=bad)
+            q.note = (f"forward produced {y.view()[bad]} at index {bad} from finite inputs; "
+                      f"nothing else was checked")
+            report.quantities.append(q)
+            _finish(report, raise_on_failure, require_checked=False)
+            return report
         y.deltas[...] = r
         # Run backward on zeroed and on junk-filled input deltas: the results
         # must agree (overwrite). Judge the math on the zeroed run, so a
@@ -175,7 +250,7 @@ def check_layer(layer: Layer, input_shape: Any, *, inputs: Any = None, seed: int
         analytic_x = x.deltas.copy()
         x.deltas[...] = 1e3
         layer.backward([y], [x])
-        overwrites = np.allclose(x.deltas, analytic_x, atol=atol, rtol=rtol)
+        overwrites = np.allclose(x.deltas, analytic_x, atol=atol, rtol=rtol, equal_nan=True)
         # Likewise calculate_delta_weights on zeroed and on prefilled
         # parameter deltas: the second must be the prefill plus the first (+=).
         for p in layer.params:
@@ -186,17 +261,19 @@ def check_layer(layer: Layer, input_shape: Any, *, inputs: Any = None, seed: int
         for p, pre in zip(layer.params, prefills):
             p.deltas[...] = pre
         layer.calculate_delta_weights([y], [x])
-        accumulates = [np.allclose(p.deltas - pre, a, atol=atol, rtol=rtol)
+        accumulates = [np.allclose(p.deltas - pre, a, atol=atol, rtol=rtol, equal_nan=True)
                        for p, pre, a in zip(layer.params, prefills, analytic_p)]
 
+        batch = shape.dims[0]
         q = _numeric_check("input deltas", x.elements, analytic_x, shape.dims,
-                           loss, eps, atol, rtol, kink_tol)
+                           loss, eps, atol, rtol, kink_tol, batch)
         if not overwrites:
             q.note = ("backward must overwrite (=) the input deltas, but its result changed with "
                       "their previous contents (does it add to them?)")
         report.quantities.append(q)
         for p, a, pname, acc in zip(layer.params, analytic_p, layer.param_names(), accumulates):
-            q = _numeric_check(pname, p.elements, a, p.shape.dims, loss, eps, atol, rtol, kink_tol)
+            q = _numeric_check(pname, p.elements, a, p.shape.dims, loss, eps, atol, rtol, kink_tol,
+                               batch)
             if not acc:
                 q.note = ("calculate_delta_weights must accumulate (+=) into the parameter deltas, "
                           "but it replaced what was there (the values above are from a call on "
@@ -226,6 +303,8 @@ def check_loss(loss: Loss, prediction: Any, target: Any, *, eps: float = EPS, at
     Returns:
         The :class:`GradCheckReport`.
     """
+    _refuse_nonfinite(f"check_loss({loss!r})", "prediction", np.asarray(prediction, dtype=np.float64))
+    _refuse_nonfinite(f"check_loss({loss!r})", "target", np.asarray(target, dtype=np.float64))
     x = Tensor.from_numpy(np.asarray(prediction, dtype=np.float64), dtype=np.float64)
     t = Tensor.from_numpy(np.asarray(target, dtype=np.float64), dtype=np.float64)
     x.deltas[...] = 1e3
@@ -233,14 +312,37 @@ def check_loss(loss: Loss, prediction: Any, target: Any, *, eps: float = EPS, at
     report = GradCheckReport(repr(loss))
     report.quantities.append(_numeric_check("prediction δ", x.elements, x.deltas.copy(),
                                             x.shape.dims, lambda: loss.forward([x], t),
-                                            eps, atol, rtol, KINK_TOL))
+                                            eps, atol, rtol, KINK_TOL, x.shape.dims[0]))
     _finish(report, raise_on_failure)
     return report
 
 
 
-def _finish(report: GradCheckReport, raise_on_failure: bool) -> None:
-    if sum(q.checked for q in report.quantities) == 0:
+def _refuse_nonfinite(who: str, what: str, values: np.ndarray) -> None:
+    values = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(values)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
+        raise ValueError(f"{who}: the {what} contains {values[bad]} at index {bad}; a gradient "
+                         f"check needs finite numbers (this says nothing about your gradients)")
+
+
+def _warnings_for(layer: Layer, shape: Shape) -> list[str]:
+    """Tensor attributes missing from params, and a batch of 1; also issued as UserWarnings."""
+    found = []
+    for name in layer.undeclared_tensors():
+        found.append(f"attribute '{name}' is a Tensor but not in params: the trainer never "
+                     f"updates it and this check does not check its gradient; declare it with "
+                     f"self.add_param('{name}', ...)")
+    if shape.dims[0] == 1:
+        found.append("a batch of 1 hides bugs such as a gradient averaged instead of summed "
+                     "over the batch; check with a batch of 3 or more")
+    for w in found:
+        warnings.warn(f"check_layer({layer!r}): {w}", UserWarning, stacklevel=3)
+    return found
+
+
+def _finish(report: GradCheckReport, raise_on_failure: bool, require_checked: bool = True) -> None:
+    if require_checked and sum(q.checked for q in report.quantities) == 0:
         raise RuntimeError(f"gradient check of {report.subject} compared nothing: every point "
                            f"was a kink or there were no elements; use other inputs")
     if raise_on_failure and not report.ok:

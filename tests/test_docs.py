@@ -1,17 +1,57 @@
-"""The Python examples in docs/ run as written."""
+"""The Python examples in docs/ run as written (blocks of one page share a namespace), and print what the page shows."""
 import re
 from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+# page -> (number of python blocks, lines its output must contain)
+PAGES = {
+    "writing_a_layer.md": (4, ["gradient check of Softplus(): OK",
+                               "gradient check of WrongSoftplus(): FAILED",
+                               "WRONG: 12 element(s); first at index (0, 0)",
+                               "gradient check of Scale(): OK", "Y: exact"]),
+    "writing_a_loss.md": (3, ["gradient check of LogCosh(): OK",
+                              "ratio analytic/numeric: 4 = batch everywhere",
+                              "hint: multiplied by the batch size", "True"]),
+    "training_your_layer.md": (3, ["(1438, 64) (1438,) (359, 64) i", "-> Softplus() ->",
+                                   "test accuracy"]),
+    "reading_a_grader_report.md": (1, ["Exercise 1.3   FullyConnected",
+                                       "method:   calculate_delta_weights",
+                                       "quantity: delta of 'bias' (∂L/∂bias)",
+                                       "first bad index (0,): got -0.31980103, expected -1.2792041",
+                                       "ratio got/expected: 0.25 = 1/batch everywhere",
+                                       "hint [fc-bias-averaged]"]),
+}
 
 
-def test_writing_a_layer_examples_run_and_pass_their_checks(capsys):
-    text = (DOCS / "writing_a_layer.md").read_text()
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_page_examples_run_and_print_what_the_page_says(page, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)  # examples use repository paths such as exercises/week1
+    text = (DOCS / page).read_text()
     blocks = re.findall(r"```python\n(.+?)```", text, flags=re.S)
-    assert len(blocks) == 3
+    count, expected = PAGES[page]
+    assert len(blocks) == count
+    namespace: dict = {}
     for block in blocks:
-        exec(compile(block, "docs/writing_a_layer.md", "exec"), {})
+        exec(compile(block, f"docs/{page}", "exec"), namespace)
     out = capsys.readouterr().out
-    assert out.count(": OK") == 2 and "Y: exact" in out
+    for line in expected:
+        assert line in out, f"docs/{page}: output lacks {line!r}"
+
+
+def test_every_page_with_python_examples_is_tested():
+    pages = {p.name for p in DOCS.glob("*.md") if "```python" in p.read_text()}
+    assert pages == set(PAGES)
+
+
+def test_the_report_shown_in_the_docs_is_what_the_grader_prints(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    text = (DOCS / "reading_a_grader_report.md").read_text()
+    shown = re.search(r"prints\n\n```\n(.+?)```", text, flags=re.S).group(1)
+    exec(compile(re.findall(r"```python\n(.+?)```", text, flags=re.S)[0], "doc", "exec"), {})
+    out = capsys.readouterr().out
+    for line in shown.splitlines():
+        assert line.split("...")[0].rstrip() in out

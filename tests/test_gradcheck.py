@@ -117,3 +117,97 @@ def test_compare_accepts_a_single_sample_without_the_batch_dim_and_hints_at_atol
     assert compare([1.0, 0.0, 2.0], [[1.0, 0.0, 2.00004]], atol=1e-3)
     # expected 0: the relative difference is taken against atol, not 1e-308
     assert compare([0.0], [1e-3]).max_rel_diff == pytest.approx(1e3)
+
+
+# -- what check_layer learned from the course's grader ---------------------------------------------
+class FCForwardWithoutBias(FullyConnected):
+    def forward(self, in_tensors, out_tensors):
+        out_tensors[0].matrix()[...] = in_tensors[0].matrix() @ self.weights.view()
+
+
+class FCBiasAveraged(FullyConnected):
+    def calculate_delta_weights(self, out_tensors, in_tensors):
+        x, y = in_tensors[0], out_tensors[0]
+        self.weights.delta_view()[...] += x.matrix().T @ y.delta_matrix()
+        self.bias.deltas[...] += y.delta_matrix().mean(axis=0)
+
+
+class FCWithUndeclaredTensor(FullyConnected):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scale = Tensor((2,))  # a parameter the trainer will never see
+
+
+def test_forward_without_bias_points_at_forward_not_at_the_bias_delta():
+    report = check_layer(FCForwardWithoutBias(3, 2, seed=0), (4, 3), raise_on_failure=False)
+    bias = {q.name: q for q in report.quantities}["bias"]
+    assert not bias.ok and bias.numeric == 0.0
+    assert "does forward use it?" in bias.hint and "Fix forward" in str(report)
+
+
+def test_a_constant_factor_is_named_with_its_meaning():
+    report = check_layer(FCBiasAveraged(3, 2, seed=0), (4, 3), raise_on_failure=False)
+    bias = {q.name: q for q in report.quantities}["bias"]
+    assert bias.factor == pytest.approx(0.25) and bias.factor_name == "1/batch"
+    assert "ratio analytic/numeric: 0.25 = 1/batch" in str(report) and "averaged" in bias.hint
+    q = check_layer(SquareWrongFactor(), (3, 2), raise_on_failure=False).quantities[0]
+    assert q.factor_name == "1/2"
+
+
+def test_batch_of_one_warns_because_it_hides_the_averaged_bias():
+    with pytest.warns(UserWarning, match="batch of 1"):
+        report = check_layer(FCBiasAveraged(3, 2, seed=0), (1, 3), raise_on_failure=False)
+    assert report.ok and any("batch of 1" in w for w in report.warnings)
+
+
+def test_tensor_attribute_missing_from_params_is_warned_about():
+    with pytest.warns(UserWarning, match="'scale' is a Tensor but not in params"):
+        report = check_layer(FCWithUndeclaredTensor(3, 2, seed=0), (3, 3))
+    assert "WARNING: attribute 'scale'" in str(report)
+
+
+def test_nan_input_is_refused_with_what_is_wrong():
+    with pytest.raises(ValueError, match=r"the input contains nan at index \(0, 1\)"):
+        check_layer(Sigmoid(), (2, 2), inputs=[[0.0, np.nan], [1.0, 2.0]])
+
+
+class LogLayer(Square):
+    def forward(self, in_tensors, out_tensors):
+        out_tensors[0].elements[...] = np.log(in_tensors[0].elements)
+
+
+def test_forward_producing_nan_is_reported_as_that_not_as_a_protocol_slip():
+    with np.errstate(invalid="ignore"):
+        report = check_layer(LogLayer(), (2, 2), inputs=[[1.0, -1.0], [2.0, 3.0]],
+                             raise_on_failure=False)
+    assert not report.ok and "forward produced nan at index (0, 1)" in str(report)
+    assert "overwrite" not in str(report)
+
+
+def test_a_network_is_checked_as_a_whole():
+    from framework import CrossEntropy, InputLayer, Network, Softmax
+    net = Network(InputLayer(4, num_classes=3),
+                  [FullyConnected(4, 5, seed=0), Sigmoid(), FullyConnected(5, 3, seed=1), Softmax()],
+                  CrossEntropy())
+    report = check_layer(net, (3, 4))
+    assert report.ok and len(report.quantities) == 5
+    assert net.params[0].dtype == np.float32  # restored
+    bad = Network(InputLayer(4, num_classes=3),
+                  [FCBiasAveraged(4, 5, seed=0), Sigmoid(), FullyConnected(5, 3, seed=1), Softmax()],
+                  CrossEntropy())
+    report = check_layer(bad, (5, 4), raise_on_failure=False)
+    [wrong] = [q for q in report.quantities if not q.ok]
+    assert wrong.name == "layer 0 FullyConnected(4->5) bias" and wrong.factor_name == "1/batch"
+
+
+def test_something_else_than_a_layer_is_a_clear_type_error():
+    from framework import MSE
+    with pytest.raises(TypeError, match="use check_loss"):
+        check_layer(MSE(), (2, 2))
+
+
+def test_compare_names_a_constant_factor():
+    c = compare([[1.0, -2.0], [3.0, 0.5]], [[-1.0, 2.0], [-3.0, -0.5]], name="δx")
+    assert not c and c.factor == pytest.approx(-1.0) and c.factor_name == "-1"
+    assert "actual/expected is -1 everywhere (the sign is flipped" in str(c)
+    assert compare([1.0, 2.0], [1.0, 2.5]).factor is None
