@@ -16,7 +16,7 @@ def sgd_step(network, x, labels, learning_rate):
     """One step of gradient descent on one mini-batch; returns the loss (a float).
 
     Zero the parameter deltas (they accumulate), backprop (``network.backprop(x,
-    labels)``), then move every parameter (``network.params``) against its
+    labels).loss`` is the loss), then move every parameter (``network.params``) against its
     gradient: ``θ ← θ − η·∂L/∂θ``.
     """
     raise NotImplementedError("Exercise 1.10: sgd_step — zero the deltas, backprop, "

@@ -16,10 +16,10 @@ def sgd_step(network, x, labels, learning_rate):
     parameter against its gradient: ``θ ← θ − η·∂L/∂θ``.
     """
     network.zero_deltas()
-    loss = network.backprop(x, labels)
+    loss = network.backprop(x, labels).loss
     for p in network.params:
         p.elements -= learning_rate * p.deltas
-    return float(getattr(loss, "loss", loss))
+    return loss
 
 
 def build_network(seed=0):
