@@ -13,10 +13,14 @@ def make_parser():
 
 
 def test_defaults_and_backend_choice():
-    args = parse(make_parser(), ["--backend", "numpy"])
-    assert (args.epochs, args.batch_size, args.lr, args.flavor) == (3, 8, 0.1, "adam")
     from framework import backend
-    assert backend.get_backend() == "numpy"
+    before = backend.get_backend()
+    try:
+        args = parse(make_parser(), ["--backend", "numpy"])
+        assert (args.epochs, args.batch_size, args.lr, args.flavor) == (3, 8, 0.1, "adam")
+        assert backend.get_backend() == "numpy"
+    finally:
+        backend.set_backend(before)  # the choice outlives the test otherwise (every later test on NumPy)
 
 
 def test_save_into_a_missing_folder_fails_before_training(tmp_path, capsys):
