@@ -332,3 +332,12 @@ def test_set_backend_in_one_thread_does_not_move_another():
         t.start()
         t.join(10)
         assert backend.get_backend() == "c"
+
+
+def test_docs_backends_examples_run(capsys):
+    import re
+    text = (REPO / "docs" / "backends.md").read_text()
+    blocks = re.findall(r"```python\n(.+?)```", text, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], "docs/backends.md", "exec"), {})
+    assert capsys.readouterr().out.split() == ["numpy", "True", "numpy"]

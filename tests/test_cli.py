@@ -20,8 +20,7 @@ def test_defaults_and_backend_choice():
         assert (args.epochs, args.batch_size, args.lr, args.flavor) == (3, 8, 0.1, "adam")
         assert backend.get_backend() == "numpy"
     finally:
-        # parse selects the backend for the process: leave the next tests on theirs
-        backend.set_backend(before)
+        backend.set_backend(before)  # the choice outlives the test otherwise (every later test on NumPy)
 
 
 def test_save_into_a_missing_folder_fails_before_training(tmp_path, capsys):

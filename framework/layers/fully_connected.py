@@ -65,8 +65,9 @@ class FullyConnected(Layer):
         """``Y = X·W + b`` (overwrites Y)."""
         x, y = self.check_io(in_tensors, out_tensors)
         ops = self.ops(x.dtype)
-        ops.matmul(x.matrix(), self.weights.view(), y.matrix())
-        ops.add_bias(y.matrix(), self.bias.elements)
+        out = y.matrix()
+        ops.matmul(x.matrix(), self.weights.view(), out)
+        ops.add_bias(out, self.bias.elements)
 
     def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
         """``δX = δY·Wᵀ`` (overwrites δX)."""

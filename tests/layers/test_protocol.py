@@ -61,3 +61,22 @@ def test_delta_weights_accumulate(make, shape):
 def test_layers_without_parameters_have_none():
     for layer in (Sigmoid(), ReLU(), Tanh(), Softmax()):
         assert layer.params == []
+
+
+def test_check_io_remembers_a_pair_but_still_sees_a_dtype_change():
+    """The per-step fast path (same tensors again) must not hide a later parameter dtype change."""
+    import numpy as np
+    import pytest
+    from framework import FullyConnected, Tensor
+    fc = FullyConnected(3, 2, seed=0)
+    x = Tensor.from_numpy(np.ones((4, 3)), dtype=np.float32)
+    y = Tensor(fc.output_shape(x.shape), dtype=np.float32)
+    assert fc.check_io([x], [y]) == (x, y)
+    assert fc.check_io([x], [y]) == (x, y)          # remembered
+    fc.astype_(np.float64)
+    with pytest.raises(TypeError, match="parameters are float64"):
+        fc.check_io([x], [y])
+    other = Tensor(fc.output_shape(x.shape).dims[:1] + (3,), dtype=np.float32)
+    fc.astype_(np.float32)
+    with pytest.raises(ValueError, match="output tensor has"):
+        fc.check_io([x], [other])
