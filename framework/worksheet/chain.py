@@ -16,6 +16,7 @@ import numpy as np
 
 from ..layers.base import ElementwiseLayer, Layer
 from ..layers.input import InputLayer
+from ..layers.relu import ReLU
 from ..layers.softmax import Softmax
 from ..losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
 from ..tensor import Tensor
@@ -221,7 +222,8 @@ def network_worksheet(layers: Sequence[Layer], inputs: Any, targets: Any, loss: 
             dsym, dtex, formula = note.derivative
             dsym, dtex = fill(dsym, syms), fill(dtex, tsyms)
             dkey = f"J_{x}" if isinstance(layer, Softmax) else f"dact_{x}"
-            reads = (x,) if isinstance(layer, ElementwiseLayer) and not layer.backward_from_output else (y,)
+            # ReLU's derivative reads its input; sigmoid's and tanh's their output
+            reads = (x,) if isinstance(layer, ReLU) else (y,)
             backward.quantities.append(Quantity(dkey, dsym, dtex, as_display(derivative),
                                                 fill(formula.text, syms), fill(formula.latex, tsyms),
                                                 reads, hint=fill(formula.hint, syms)))
