@@ -1,13 +1,15 @@
 """Compare a hand-derived array with the framework's: shape, exact, close, and where it differs most."""
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .factors import FACTOR_MEANINGS, constant_factor, name_factor
-from .tensor import Tensor
+from .tensor import Tensor, real_array
 
 
 @dataclass
@@ -52,8 +54,10 @@ class Comparison:
         return s
 
 
-def _as_array(a: Any) -> np.ndarray:
-    return a.to_numpy() if isinstance(a, Tensor) else np.asarray(a, dtype=np.float64)
+def _as_array(a: Any, what: str) -> np.ndarray:
+    # real_array refuses None, complex and dates, which NumPy would turn into NaN,
+    # the real part and day counts: a comparison of those would be meaningless.
+    return a.to_numpy() if isinstance(a, Tensor) else real_array(a, what).astype(np.float64)
 
 
 def compare(expected: Any, actual: Any, name: str = "value", atol: float = 1e-6,
@@ -71,8 +75,18 @@ def compare(expected: Any, actual: Any, name: str = "value", atol: float = 1e-6,
     Returns:
         A :class:`Comparison` (truthy when close) whose ``str`` says
         exact / close / different, the largest difference and where.
+
+    Raises:
+        TypeError: for values that are not real numbers (None, complex,
+            dates, strings; a ``NotRealError``, also a ValueError).
+        ValueError: for a tolerance that is negative, NaN, inf or not a number.
     """
-    e, a = _as_array(expected), _as_array(actual)
+    for label, tol in (("atol", atol), ("rtol", rtol)):
+        # A NaN or negative tolerance would call everything different, a string fail deep inside.
+        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 <= tol < math.inf:
+            raise ValueError(f"compare {name}: {label} must be a finite number >= 0, got {tol!r}")
+    e = _as_array(expected, f"compare {name}: expected")
+    a = _as_array(actual, f"compare {name}: actual")
     if e.shape != a.shape and e.size == a.size and np.squeeze(e).shape == np.squeeze(a).shape:
         # [3] against a batch of one, [1, 3]: the same numbers, compare them.
         e = e.reshape(a.shape)
@@ -83,7 +97,9 @@ def compare(expected: Any, actual: Any, name: str = "value", atol: float = 1e-6,
         return Comparison(name, e.shape, a.shape, True, True, 0.0, 0.0, None,
                           float("nan"), float("nan"), atol, rtol)
     diff = np.abs(a.astype(np.float64) - e)
-    rel = diff / np.maximum(np.abs(e), atol)  # relative to atol near 0: no 1e300 for an expected 0
+    scale = np.maximum(np.abs(e), atol)  # relative to atol near 0: no 1e300 for an expected 0
+    with np.errstate(divide="ignore", invalid="ignore"):  # atol=0 and e=0: 0/0 is no difference
+        rel = np.where(diff == 0, 0.0, diff / scale)
     worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), e.shape)
     close = bool(np.all(diff <= atol + rtol * np.abs(e)))
     # A wrong result that is the expected one times a constant names a typical slip

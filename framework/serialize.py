@@ -17,6 +17,12 @@ from .network import Network
 from .tensor import Tensor
 
 
+def _check_network(caller: str, network: Any) -> None:
+    if not isinstance(network, Network):
+        raise TypeError(f"{caller}: expected a Network (build it as it was built for training, "
+                        f"then load into it), got {type(network).__name__}")
+
+
 def _named_params(network: Network) -> dict[str, Any]:
     named = {}
     for i, layer in enumerate(network.layers):
@@ -34,7 +40,14 @@ def save_network(path: str | os.PathLike, network: Network, extra: dict[str, Any
         path: destination file (``.npz`` by convention).
         network: the network whose parameters are saved.
         extra: optional JSON-serialisable metadata (epoch, accuracy, ...).
+
+    Raises:
+        TypeError: if ``network`` is not a Network or ``extra`` not a dict.
     """
+    _check_network("save_network", network)
+    if extra is not None and not isinstance(extra, dict):
+        raise TypeError(f"save_network: expected extra to be a dict of JSON values (epoch, "
+                        f"accuracy, ...) or None, got {type(extra).__name__}")
     named = _named_params(network)
     arrays = {k: p.to_numpy() for k, p in named.items()}
     meta = {"format": "framework-network-v1", "architecture": repr(network),
@@ -55,6 +68,7 @@ def load_network(path: str | os.PathLike, network: Network, strict: bool = True)
         The ``extra`` metadata that was saved.
 
     Raises:
+        TypeError: if ``network`` is not a Network.
         ValueError: the file is damaged, does not match the network
             (missing/unexpected parameter, or a shape mismatch), or holds
             values that are not finite real numbers (NaN, inf, complex, or
@@ -62,6 +76,7 @@ def load_network(path: str | os.PathLike, network: Network, strict: bool = True)
             network is then unchanged: everything is checked before anything
             is assigned.
     """
+    _check_network("load_network", network)
     arrays, meta = load_arrays(path)
     if meta.get("format") != "framework-network-v1":
         raise ValueError(f"{path}: not a network file written by save_network")

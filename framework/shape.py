@@ -4,6 +4,8 @@ from __future__ import annotations
 import numbers
 from typing import Iterable, Iterator
 
+import numpy as np
+
 
 class Shape:
     """The dimensions of a tensor, e.g. ``Shape([N, H, W, C])``.
@@ -42,8 +44,8 @@ class Shape:
             raise ValueError("Shape needs at least one dim, got none")
         checked = []
         for axis, d in enumerate(dims):
-            # bool is an Integral in Python; Shape([True]) is surely a bug.
-            if isinstance(d, bool) or not isinstance(d, numbers.Integral):
+            # bool is an Integral in Python, timedelta64 in NumPy; Shape([True]) is surely a bug.
+            if isinstance(d, (bool, np.timedelta64)) or not isinstance(d, numbers.Integral):
                 raise ValueError(f"Shape dim {axis} must be a positive integer, got {d!r}")
             if d <= 0:
                 raise ValueError(f"Shape dim {axis} must be a positive integer, got {d}")

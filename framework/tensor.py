@@ -41,26 +41,30 @@ class NotRealError(TypeError, ValueError):
     """
 
 
-def real_array(values: Any, what: str = "Tensor data") -> np.ndarray:
-    """Return ``values`` as a NumPy array of real numbers (bool, int or float), without copying.
+def real_array(values: Any, what: str = "Tensor data", dtype: Any = None) -> np.ndarray:
+    """Return ``values`` as a NumPy array of real numbers, converted to ``dtype`` if given.
 
     NumPy alone would turn complex numbers into their real part (with only a
-    warning), dates into day counts, ``None`` into NaN and ``"1.5"`` into 1.5;
-    all of them are refused here instead, with what to do.
+    warning), dates into day counts, ``None`` into NaN, ``"1.5"`` into 1.5
+    and a finite 1e39 into float32's inf; all of them are refused here
+    instead, with what to do.
 
     Args:
         values: array-like.
         what: what the values are, the message's prefix (``"Tensor.from_numpy"``);
             empty for none.
+        dtype: convert to this dtype (no copy if it already is); None keeps
+            the bool, integer or float dtype of ``values``.
 
     Returns:
-        ``np.asarray(values)``, of a bool, integer or float dtype.
+        ``np.asarray(values)``, of a bool, integer or float dtype, or ``dtype``.
 
     Raises:
         NotRealError: (a TypeError and a ValueError) for None, complex, dates,
             durations, strings, objects or records, naming what was given and
             what to do.
-        ValueError: for nested lists that are not rectangular.
+        ValueError: for nested lists that are not rectangular, or a finite
+            value too large for ``dtype``.
     """
     prefix = f"{what}: " if what else ""
     if values is None:
@@ -74,7 +78,16 @@ def real_array(values: Any, what: str = "Tensor data") -> np.ndarray:
         hint = _NOT_REAL_HINTS.get(a.dtype.kind, "pass real numbers")
         raise NotRealError(f"{prefix}expected real numbers (bool, int or float), got dtype "
                            f"{a.dtype}; {hint}")
-    return a
+    if dtype is None:
+        return a
+    try:
+        with np.errstate(over="raise"):
+            return a.astype(dtype, copy=False)
+    except FloatingPointError:
+        dt = np.dtype(dtype)
+        big = a[np.isfinite(a) & (np.abs(a) > np.finfo(dt).max)].flat[0]
+        raise ValueError(f"{prefix}{float(big):.6g} does not fit {dt} (largest {np.finfo(dt).max:.4g}); "
+                         f"scale the values, or use dtype=np.float64") from None
 
 
 class Tensor:
@@ -109,7 +122,7 @@ class Tensor:
         if elements is None:
             self.elements = np.zeros(self.shape.size, dtype=dt)
         else:
-            arr = real_array(elements, f"Tensor of {self.shape}: elements").astype(dt, copy=False)
+            arr = real_array(elements, f"Tensor of {self.shape}: elements", dt)
             if arr.ndim > 1:
                 # A 2-D array here is ambiguous (row- or column-major?); from_numpy is not.
                 raise ValueError(f"Tensor elements must be a flat column-major sequence, got an "
@@ -142,7 +155,7 @@ class Tensor:
                 values in the wrong places.
             TypeError: for values that are not real numbers.
         """
-        a = real_array(values, f"Tensor of {self.shape}: deltas")
+        a = real_array(values, f"Tensor of {self.shape}: deltas", self.dtype)
         if a.shape == self.shape.dims or a.ndim == 0:
             a = a.reshape(-1, order="F") if a.ndim else a
         elif a.shape != (self.size,):
@@ -231,7 +244,7 @@ class Tensor:
         if not isinstance(index, tuple):
             index = (index,)
         what = f"Tensor of {self.shape}: element {index}"
-        v = real_array(value, what)
+        v = real_array(value, what, self.dtype)
         if v.size != 1:
             raise ValueError(f"{what}: expected one number, got an array of shape {v.shape}")
         self.elements[self.shape.offset(index)] = v.reshape(())
@@ -253,8 +266,8 @@ class Tensor:
                 dates, strings, objects; see :func:`real_array`).
             ValueError: for an empty array (a Tensor has at least one element).
         """
-        a = real_array(array, "Tensor.from_numpy")
         dt = _check_dtype(np.float32 if dtype is None else dtype)
+        a = real_array(array, "Tensor.from_numpy", dt)
         if a.size == 0:
             raise ValueError(f"Tensor.from_numpy: got an empty array of shape {a.shape}; "
                              f"a Tensor holds at least one element (every dim >= 1)")

@@ -120,3 +120,14 @@ def test_a_valid_float64_file_still_loads_into_a_float32_network(tmp_path):
     load_network(path, net)
     assert net.layers[2].bias[1] == 0.25
     np.testing.assert_array_equal(net.layers[0].weights.elements, make(seed=0).layers[0].weights.elements)
+
+
+def test_none_or_another_object_for_the_network_is_named(tmp_path):
+    # Before: AttributeError "'NoneType' object has no attribute 'layers'".
+    with pytest.raises(TypeError, match=r"save_network: expected a Network .*got NoneType"):
+        save_network(tmp_path / "m.npz", None)
+    save_network(tmp_path / "m.npz", make())
+    with pytest.raises(TypeError, match=r"load_network: expected a Network .*got list"):
+        load_network(tmp_path / "m.npz", [make()])
+    with pytest.raises(TypeError, match=r"save_network: expected extra to be a dict .*got int"):
+        save_network(tmp_path / "m.npz", make(), extra=3)

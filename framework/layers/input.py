@@ -52,7 +52,7 @@ class InputLayer:
         try:
             # Checked before converting: NumPy would cast complex data to its real
             # part, dates to day counts and None to NaN.
-            a = real_array(data, "").astype(self.dtype, copy=False)
+            a = real_array(data, "", self.dtype)
         except (TypeError, ValueError) as e:
             raise type(e)(f"{self}: data must be numbers of shape (N, "
                           f"{', '.join(map(str, self.sample_shape))}): {e}") from None

@@ -1,0 +1,253 @@
+"""Property-based tests of the raw backend wrappers with bad arguments, on both backends.
+
+The ops are reached the way layers reach them, ``backend.get(np.float32)``
+under ``backend.use(name)``, by the names of ``numpy_backend.py``. Hypothesis
+builds a valid call, then spoils one argument (dtype, shape, memory order,
+stride, read-only output, None, a list, a partial overlap with another
+argument) and checks the contract:
+
+* a valid call succeeds and computes the reference result (float64 NumPy);
+* a call that must fail (wrong shape, not real numbers, None, a read-only
+  output, ``beta`` other than 0 or 1, and on the C backend anything but
+  contiguous float32 in the right order) raises TypeError or ValueError
+  with a message;
+* a call that may go either way (NumPy taking float64, C-ordered or strided
+  arrays, or overlapping buffers) either raises so, or computes exactly
+  the reference result from the values it was given: never garbage.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+from framework import backend
+
+EXAMPLES = int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "30"))
+# No shrinking: the messages name the op, the argument and how it was spoiled, and the
+# known-defect (xfail) cases below would otherwise spend seconds shrinking on every run.
+FAST = settings(max_examples=EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# name: (argument roles, reference). A role is (name, kind, is_output); kinds say the shape:
+# "m" an [R, C] matrix, "v" a [C] vector, "e" the elementwise [L] buffer; matmul is special.
+OPS = {
+    "add_bias": ((("y", "m", True), ("bias", "v", False)), lambda y, bias: y + bias),
+    "bias_grad": ((("dy", "m", False), ("dbias", "v", True)), lambda dy, dbias: dbias + dy.sum(axis=0)),
+    "sigmoid_forward": ((("x", "e", False), ("y", "e", True)), lambda x, y: _sigmoid(x)),
+    "relu_forward": ((("x", "e", False), ("y", "e", True)), lambda x, y: np.maximum(x, 0)),
+    "tanh_forward": ((("x", "e", False), ("y", "e", True)), lambda x, y: np.tanh(x)),
+    "sigmoid_backward": ((("y", "e", False), ("dy", "e", False), ("dx", "e", True)),
+                         lambda y, dy, dx: dy * y * (1 - y)),
+    "relu_backward": ((("x", "e", False), ("dy", "e", False), ("dx", "e", True)),
+                      lambda x, dy, dx: dy * (x > 0)),
+    "tanh_backward": ((("y", "e", False), ("dy", "e", False), ("dx", "e", True)),
+                      lambda y, dy, dx: dy * (1 - y * y)),
+}
+
+SPOILS = ["none", "none", "none", "float64", "int32", "bool", "complex64", "str", "None", "list",
+          "scalar", "bigger", "extra-dim", "flat", "transposed", "c-order", "strided", "read-only",
+          "overlap", "alias"]
+
+
+def _f(shape, rng):
+    return np.asfortranarray(rng.uniform(-3, 3, size=shape).astype(np.float32))
+
+
+def _spoil(args, k, other, how, rng):
+    """Spoil ``args[k]`` as ``how`` in place; ``args[other]`` is used for aliasing and overlaps."""
+    arr = args[k]
+    if how in ("float64", "int32", "bool", "complex64"):
+        args[k] = np.asfortranarray(arr.astype(how))
+    elif how == "str":
+        args[k] = arr.astype("<U8")
+    elif how == "None":
+        args[k] = None
+    elif how == "list":
+        args[k] = arr.tolist()
+    elif how == "scalar":
+        args[k] = np.float32(1.5)
+    elif how == "bigger":
+        args[k] = _f(tuple(d + 1 for d in arr.shape), rng)
+    elif how == "extra-dim":
+        args[k] = np.asfortranarray(arr[np.newaxis])
+    elif how == "flat":
+        args[k] = arr.reshape(-1, order="F")
+    elif how == "transposed":
+        args[k] = np.asfortranarray(arr.T)
+    elif how == "c-order":
+        args[k] = np.ascontiguousarray(arr)
+    elif how == "strided":
+        wide = np.zeros((arr.shape[0] * 2,) + arr.shape[1:], dtype=np.float32, order="F")
+        wide[::2] = arr
+        args[k] = wide[::2]
+    elif how == "read-only":
+        arr.setflags(write=False)
+    elif how == "alias":
+        args[k] = args[other]
+    elif how == "overlap":
+        # Both in one buffer, shifted by one element against each other: a partial overlap.
+        o = args[other]
+        flat = rng.uniform(-3, 3, size=max(o.size, arr.size) + 1).astype(np.float32)
+        args[other] = flat[:o.size].reshape(o.shape, order="F")
+        args[k] = flat[1:1 + arr.size].reshape(arr.shape, order="F")
+
+
+def _meaning(args, shapes, outputs, c_backend):
+    """'valid', 'fail' or 'either' for a call with these arguments (see the module docstring)."""
+    meaning = "valid"
+    for i, (a, shape) in enumerate(zip(args, shapes)):
+        is_output = i in outputs
+        if isinstance(a, list):
+            if c_backend or is_output or np.shape(a) != shape:
+                return "fail"
+            meaning = "either"
+            continue
+        if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype.kind not in "biuf":
+            return "fail"
+        if is_output and not a.flags.writeable:
+            return "fail"
+        contiguous = a.flags.f_contiguous if a.ndim == 2 else (a.flags.c_contiguous or a.flags.f_contiguous)
+        if c_backend and (a.dtype != np.float32 or not contiguous):
+            return "fail"
+        if a.dtype not in (np.float32, np.float64) or not contiguous:
+            meaning = "either"
+    for i in outputs:
+        for j, b in enumerate(args):
+            if j != i and isinstance(b, np.ndarray) and np.shares_memory(args[i], b):
+                meaning = "either"  # aliasing or a partial overlap: refuse, or compute it right
+    return meaning
+
+
+def _refused(exc):
+    assert isinstance(exc, (TypeError, ValueError)), f"{type(exc).__name__}: {exc}"
+    assert len(str(exc)) > 10, f"message too short to help: {exc!r}"
+
+
+def _check(context, meaning, exc, got, expected):
+    if meaning == "fail":
+        assert exc is not None, f"{context} was accepted"
+        _refused(exc)
+        return
+    if meaning == "valid":
+        assert exc is None, f"{context} was refused: {exc!r}"
+    if exc is not None:
+        _refused(exc)
+        return
+    got = np.asarray(got, dtype=np.float64)
+    np.testing.assert_allclose(got, np.asarray(expected).reshape(got.shape), rtol=2e-5, atol=2e-5,
+                               err_msg=f"{context}: accepted, but computed garbage")
+
+
+def _run(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NumPy's casting warnings: the result is checked instead
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - classified by _check
+            return exc
+    return None
+
+
+def _values(a):
+    """What an argument holds before the call, as float64 (None for what has no numbers)."""
+    try:
+        return np.array(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+# Known defects, owned by the backend (framework/backend), listed in issue 10. They are
+# marked, not hidden: pytest -ra lists them, and they XPASS once fixed.
+NUMPY_UNCHECKED = pytest.mark.xfail(
+    reason="issue 10: the NumPy backend's wrappers check no argument: wrong shapes broadcast, "
+           "complex/str/None outputs, beta other than 0 or 1 and scalars are accepted, None or "
+           "lists as inputs fail with AttributeError; to be fixed in framework/backend",
+    strict=False)
+BACKENDS = [pytest.param("numpy", id="numpy", marks=NUMPY_UNCHECKED), pytest.param("c", id="c")]
+# The C wrappers of these ops accept partially overlapping buffers and compute garbage (the
+# matrix product, conv, pool and LSTM wrappers refuse them): tested apart, below.
+C_OVERLAP_UNCHECKED = {"add_bias", "bias_grad", "relu_forward", "relu_backward", "sigmoid_forward",
+                       "sigmoid_backward", "tanh_forward", "tanh_backward"}
+
+
+def _use(name):
+    if name not in backend.available():
+        pytest.skip("the C kernel is not built")
+    return backend.use(name)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@settings(FAST, max_examples=EXAMPLES * 5)
+@given(op_name=st.sampled_from(sorted(OPS)), rows=st.integers(1, 5), cols=st.integers(1, 4),
+       spoiled=st.integers(0, 2), how=st.sampled_from(SPOILS), seed=st.integers(0, 2**16))
+def test_raw_wrapper_refuses_or_computes_the_reference(name, op_name, rows, cols, spoiled, how, seed):
+    assume(not (name == "c" and how == "overlap" and op_name in C_OVERLAP_UNCHECKED))
+    roles, reference = OPS[op_name]
+    rng = np.random.default_rng(seed)
+    kinds = {"m": (rows, cols), "v": (cols,), "e": (rows * cols,)}
+    shapes = [kinds[kind] for _, kind, _ in roles]
+    args = [_f(shape, rng) for shape in shapes]
+    k = spoiled % len(roles)
+    _spoil(args, k, (k + 1) % len(roles), how, rng)
+    outputs = [i for i, role in enumerate(roles) if role[2]]
+    before = [_values(a) for a in args]
+    with _use(name):
+        ops = backend.get(np.float32)
+        meaning = _meaning(args, shapes, outputs, name == "c")
+        exc = _run(lambda: getattr(ops, op_name)(*args))
+    expected = reference(*before) if meaning != "fail" else None
+    _check(f"{name} {op_name}: {roles[k][0]} spoiled as {how!r}", meaning, exc, args[outputs[0]], expected)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@settings(FAST, max_examples=EXAMPLES * 2)
+@given(m=st.integers(1, 4), k=st.integers(1, 4), n=st.integers(1, 4), trans_a=st.booleans(),
+       trans_b=st.booleans(), beta=st.sampled_from([0.0, 1.0, 0.0, 1.0, 2.0, -1.0, 0.5, float("nan"), "x", None]),
+       spoiled=st.integers(0, 2), how=st.sampled_from(SPOILS), seed=st.integers(0, 2**16))
+def test_raw_matmul_refuses_or_computes_the_reference(name, m, k, n, trans_a, trans_b, beta, spoiled,
+                                                      how, seed):
+    rng = np.random.default_rng(seed)
+    shapes = [(k, m) if trans_a else (m, k), (n, k) if trans_b else (k, n), (m, n)]
+    args = [_f(shape, rng) for shape in shapes]
+    _spoil(args, spoiled, (spoiled + 1) % 3, how, rng)
+    before = [_values(a) for a in args]
+    with _use(name):
+        ops = backend.get(np.float32)
+        meaning = _meaning(args, shapes, [2], name == "c")
+        if not (isinstance(beta, float) and beta in (0.0, 1.0)):
+            meaning = "fail"
+        exc = _run(lambda: ops.matmul(*args, trans_a=trans_a, trans_b=trans_b, beta=beta))
+    expected = None
+    if meaning != "fail":
+        a, b, out = before
+        expected = (a.T if trans_a else a) @ (b.T if trans_b else b) + beta * out
+    _check(f"{name} matmul(trans_a={trans_a}, trans_b={trans_b}, beta={beta!r}): argument {spoiled} "
+           f"spoiled as {how!r}", meaning, exc, args[2], expected)
+
+
+@pytest.mark.xfail(reason="issue 10: the C add_bias, bias_grad and elementwise wrappers accept partially "
+                          "overlapping buffers; to be fixed in framework/backend", strict=False)
+@pytest.mark.parametrize("op_name", sorted(C_OVERLAP_UNCHECKED))
+def test_c_wrappers_refuse_partially_overlapping_buffers(op_name):
+    roles, reference = OPS[op_name]
+    rng = np.random.default_rng(0)
+    kinds = {"m": (1, 4), "v": (4,), "e": (4,)}
+    shapes = [kinds[kind] for _, kind, _ in roles]
+    args = [_f(shape, rng) for shape in shapes]
+    out = next(i for i, role in enumerate(roles) if role[2])
+    _spoil(args, out, (out + 1) % len(roles), "overlap", rng)
+    before = [_values(a) for a in args]
+    with _use("c"):
+        exc = _run(lambda: getattr(backend.get(np.float32), op_name)(*args))
+    _check(f"c {op_name}: {roles[out][0]} overlapping the next argument", "either", exc, args[out],
+           reference(*before))
