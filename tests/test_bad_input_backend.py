@@ -174,8 +174,8 @@ NUMPY_UNCHECKED = pytest.mark.xfail(
            "lists as inputs fail with AttributeError; to be fixed in framework/backend",
     strict=False)
 BACKENDS = [pytest.param("numpy", id="numpy", marks=NUMPY_UNCHECKED), pytest.param("c", id="c")]
-# The C wrappers of these ops accept partially overlapping buffers and compute garbage (the
-# matrix product, conv, pool and LSTM wrappers refuse them): tested apart, below.
+# The C wrappers of these ops once accepted partially overlapping buffers and computed
+# garbage (the matrix product, conv, pool and LSTM wrappers always refused them).
 C_OVERLAP_UNCHECKED = {"add_bias", "bias_grad", "relu_forward", "relu_backward", "sigmoid_forward",
                        "sigmoid_backward", "tanh_forward", "tanh_backward"}
 
@@ -235,8 +235,6 @@ def test_raw_matmul_refuses_or_computes_the_reference(name, m, k, n, trans_a, tr
            f"spoiled as {how!r}", meaning, exc, args[2], expected)
 
 
-@pytest.mark.xfail(reason="issue 10: the C add_bias, bias_grad and elementwise wrappers accept partially "
-                          "overlapping buffers; to be fixed in framework/backend", strict=False)
 @pytest.mark.parametrize("op_name", sorted(C_OVERLAP_UNCHECKED))
 def test_c_wrappers_refuse_partially_overlapping_buffers(op_name):
     roles, reference = OPS[op_name]
