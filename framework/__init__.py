@@ -10,7 +10,7 @@ from .gradcheck import check_layer, check_loss
 from .layers import (LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Flatten, FullyConnected,
                      InputLayer, Layer, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
-from .network import Network
+from .network import Network, StepResult
 from .serialize import load_network, save_network
 from .shape import Shape
 from .tensor import Tensor
@@ -21,5 +21,5 @@ __version__ = "0.1.0"
 __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLayer",
            "FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Conv2D", "MaxPool2D",
            "AvgPool2D", "Flatten", "LSTM", "Loss", "CrossEntropy",
-           "MSE", "SoftmaxCrossEntropy", "Network", "SGDTrainer", "History", "evaluate",
+           "MSE", "SoftmaxCrossEntropy", "Network", "StepResult", "SGDTrainer", "History", "evaluate",
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]
