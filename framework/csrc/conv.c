@@ -43,6 +43,7 @@
 #include <immintrin.h>
 #endif
 
+#include "fastmath.h"
 #include "kernels.h"
 #include "gemm_packed.h"
 
@@ -711,7 +712,10 @@ void conv2d_backward(const float *dy, const float *w, float *dx, int O,
                      int N, int H, int W, int C, int kh, int kw,
                      int sh, int sw, int ph, int pw, int dh, int dw) {
     geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
-    int same = sh == 1 && sw == 1 && (double)H * W <= BACKWARD_FULL_MAX_GROWTH * g.Ho * g.Wo;
+    /* the full form also multiplies the zeros around dy by w, so it would
+     * turn an inf in w into NaN where col2im (and NumPy) never read it */
+    int same = sh == 1 && sw == 1 && (double)H * W <= BACKWARD_FULL_MAX_GROWTH * g.Ho * g.Wo
+               && all_finite(w, (size_t)g.K * O);
     int pr = sgemm_ptr_a_rows();
     /* full form, im2col implicit: no copy, no scatter -- when its C output
      * columns mostly fill the 12/8/4-column register tiles (C = 1, LeNet's
@@ -837,7 +841,10 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
                           int N, int H, int W, int C, int kh, int kw,
                           int sh, int sw, int ph, int pw, int dh, int dw) {
     geom_t g = make_geom(N, H, W, C, kh, kw, sh, sw, ph, pw, dh, dw);
-    if (O <= DW_DIRECT_MAX_O) {
+    /* the direct form skips the padding taps, whose products with dy NumPy
+     * does form: 0 * NaN and 0 * inf are NaN there, so non-finite dy goes
+     * the packed way, which multiplies the padding zeros as NumPy does */
+    if (O <= DW_DIRECT_MAX_O && all_finite(dy, (size_t)g.R * O)) {
         bias_grad(dy, dbias, (int)g.R, O);
         delta_weights_direct(x, dy, dweights, O, &g);
         return;

@@ -365,8 +365,9 @@ static void forward_slab(float *gates, const float *w, const float *wp, const fl
                          int N, int T, int H, int n0, int n1) {
     size_t g_step = (size_t)N * 4 * H, h_step = (size_t)N * H;
     int nb = n1 - n0;
-    /* a zero initial state (the default) contributes nothing at t = 0 */
-    int h0_zero = 1;
+    /* a zero initial state (the default) contributes nothing at t = 0,
+     * unless W holds a NaN or inf: then 0 * W is NaN, as in NumPy's product */
+    int h0_zero = all_finite(w, (size_t)H * 4 * H);
     for (size_t k = (size_t)n0 * H; k < (size_t)n1 * H; k++) h0_zero &= hs[k] == 0.0f;
     for (int t = 0; t < T; t++) {
         float *gt = gates + g_step * t + (size_t)n0 * 4 * H; /* seek to gates[N*t + n0, 0] */
