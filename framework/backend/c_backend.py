@@ -67,6 +67,22 @@ def get_num_threads() -> int:
     return int(lib.gemm_get_num_threads())
 
 
+def _raise_if_out_of_memory(kernel: str) -> None:
+    """Raise ``MemoryError`` when the C call just made could not allocate its work buffers.
+
+    Args:
+        kernel: the name of the kernel, for the message.
+
+    Raises:
+        MemoryError: the kernel stopped early; its outputs are undefined.
+    """
+    if lib.kernel_take_error():
+        raise MemoryError(
+            f"{kernel}: the C kernel could not allocate its work buffers (out of memory); "
+            "free memory, use a smaller batch, or switch to the NumPy backend"
+        )
+
+
 def block_sizes() -> dict[str, int]:
     """Return the blocking constants ``sgemm`` was compiled with.
 

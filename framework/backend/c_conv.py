@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .c_backend import _INT_MAX, _matrix, _require_built, ffi, lib
+from .c_backend import _INT_MAX, _matrix, _raise_if_out_of_memory, _require_built, ffi, lib
 from .numpy_conv import ConvGeom, PoolGeom
 
 __all__ = ["im2col", "col2im", "conv2d_forward", "conv2d_backward", "conv2d_delta_weights",
@@ -185,6 +185,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, y: np.ndarray, g
     _mat("y", y, (g.R, o), writeable=True)
     _no_overlap({"y": y}, {"x": x, "w": w, "b": b})
     lib.conv2d_forward(_p(x), _p(w), _p(b), _p(y), o, *_conv_args(g))
+    _raise_if_out_of_memory("conv2d_forward")
 
 
 def conv2d_backward(dy: np.ndarray, w: np.ndarray, dx: np.ndarray, g: ConvGeom) -> None:
@@ -204,6 +205,7 @@ def conv2d_backward(dy: np.ndarray, w: np.ndarray, dx: np.ndarray, g: ConvGeom) 
     _buffer("dx", dx, g.N * g.H * g.W * g.C, writeable=True)
     _no_overlap({"dx": dx}, {"dy": dy, "w": w})
     lib.conv2d_backward(_p(dy), _p(w), _p(dx), o, *_conv_args(g))
+    _raise_if_out_of_memory("conv2d_backward")
 
 
 def conv2d_delta_weights(x: np.ndarray, dy: np.ndarray, dw: np.ndarray, db: np.ndarray,
@@ -226,6 +228,7 @@ def conv2d_delta_weights(x: np.ndarray, dy: np.ndarray, dw: np.ndarray, db: np.n
     _buffer("db", db, o, writeable=True)
     _no_overlap({"dw": dw, "db": db}, {"x": x, "dy": dy})
     lib.conv2d_delta_weights(_p(x), _p(dy), _p(dw), _p(db), o, *_conv_args(g))
+    _raise_if_out_of_memory("conv2d_delta_weights")
 
 
 # ---------------------------------------------------------------- pooling

@@ -34,6 +34,7 @@
 #endif
 
 #include "kernels.h"
+#include "runtime.h"
 
 /* a batch block: the winners of NB samples are kept on the stack */
 #define POOL_NB 64
@@ -44,7 +45,9 @@
 static int pool_threads(long elements, int C) {
 #ifdef _OPENMP
     if (elements < POOL_PARALLEL_MIN || C < 2) return 1;
-    return gemm_get_num_threads();
+    /* a few operations per element; one thread in a forked child or on a
+     * busy machine (runtime.h) */
+    return kernel_threads(10.0 * elements, C);
 #else
     (void)elements; (void)C;
     return 1;
