@@ -29,6 +29,8 @@ if not c_backend.is_built():
     pytest.skip("C kernel not built (python build_ext.py)", allow_module_level=True)
 if not hasattr(os, "fork"):
     pytest.skip("no fork() on this platform", allow_module_level=True)
+if not c_backend.has_openmp():
+    pytest.skip("kernel built without OpenMP: no threads to lose in a fork", allow_module_level=True)
 
 TIMEOUT = 30.0  # seconds; the single-threaded work below takes well under one
 

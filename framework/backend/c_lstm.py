@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-try:
-    from framework._kernels import ffi, lib
-except ImportError:  # not compiled: the layer falls back to numpy_lstm
-    ffi = None
-    lib = None
+# the module c_backend chose for this CPU (None when not compiled: the layer
+# falls back to numpy_lstm); `import framework` has loaded c_backend already
+from .c_backend import ffi, lib
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_sequence_forward",
            "lstm_sequence_backward", "lstm_bias_grad", "lstm_cell_forward_ref",

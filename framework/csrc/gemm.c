@@ -231,6 +231,47 @@ int gemm_has_openmp(void) {
 #endif
 }
 
+/* ------------------------------------------------------------------------
+ * Which build this is, and what the CPU runs (build_ext.py builds one module
+ * per x86-64 level; c_backend.py loads the best the CPU supports).
+ * ---------------------------------------------------------------------- */
+#ifndef FRAMEWORK_BUILD_ID
+#define FRAMEWORK_BUILD_ID "unknown"
+#endif
+
+const char *kernel_build_id(void) { return FRAMEWORK_BUILD_ID; }
+
+int kernel_isa_level(void) {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && defined(__AVX512VL__)
+    return 4;
+#elif defined(__AVX2__) && defined(__FMA__)
+    return 3;
+#elif defined(__SSE4_2__) && defined(__POPCNT__)
+    return 2;
+#elif defined(__x86_64__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int kernel_cpu_level(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    /* the features -march=x86-64-v2/v3/v4 let GCC use (v3 also implies
+     * F16C, LZCNT, MOVBE, which every CPU with AVX2 + BMI2 has) */
+    int v2 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
+    int v3 = v2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+             && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+    int v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+             && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
+             && __builtin_cpu_supports("avx512cd");
+    return v4 ? 4 : v3 ? 3 : v2 ? 2 : 1;
+#else
+    return 0;
+#endif
+}
+
 int gemm_block_sizes(int *out) {
     out[0] = MR;
     out[1] = NR;

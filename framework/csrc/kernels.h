@@ -95,6 +95,19 @@ int kernel_forked_child(void);
 int kernel_take_error(void);
 void kernel_fail_allocations(long after);
 
+/*
+ * Builds and CPUs (build_ext.py builds one module per x86-64 level):
+ * kernel_isa_level: the level this module was compiled for: 4 (x86-64-v4,
+ *   AVX-512), 3 (v3, AVX2 + FMA), 2 (v2), 1 (baseline x86-64), 0 (not x86).
+ * kernel_cpu_level: the highest level this CPU (and OS) runs, on the same
+ *   scale. A module with kernel_isa_level() > kernel_cpu_level() must not
+ *   be used: it may execute an illegal instruction.
+ * kernel_build_id: the same string in every module of one build.
+ */
+int kernel_isa_level(void);
+int kernel_cpu_level(void);
+const char *kernel_build_id(void);
+
 /* --------------------------------------------------------- elementwise.c */
 
 /*
