@@ -148,6 +148,10 @@ int kernel_threads(double flops, long units) {
     if (by_size < nt) nt = (int)by_size;
     if (units < nt) nt = units < 1 ? 1 : (int)units;
     if (nt > 1 && busy_until > 0.0 && now_seconds() < busy_until) return 1;
+    /* every caller enters a parallel region with these threads: from now
+     * on a fork() child must not (see after_fork_child) */
+    if (nt > 1 && !__atomic_load_n(&threads_started, __ATOMIC_RELAXED))
+        __atomic_store_n(&threads_started, 1, __ATOMIC_RELAXED);
     return nt;
 }
 
@@ -155,7 +159,6 @@ void region_begin(region_clock *rc, int nt) {
     rc->nt = nt;
     rc->master = -1.0;
     rc->start = nt > 1 ? now_seconds() : 0.0;
-    if (nt > 1) __atomic_store_n(&threads_started, 1, __ATOMIC_RELAXED);
 }
 
 void region_mark(region_clock *rc) {
