@@ -1,7 +1,8 @@
 """Build script: pure Python plus an optional cffi kernel (see build_ext.py).
 
-``pip install .`` and ``pip install -e .`` compile ``framework._kernels`` from
-``framework/csrc/`` through cffi's setuptools hook. The kernel is optional:
+``pip install .`` and ``pip install -e .`` compile ``framework._kernels`` (and,
+on x86-64, ``_kernels_avx2`` and ``_kernels_avx512``; the import picks the best
+the CPU runs) from ``framework/csrc/`` through cffi's setuptools hook. The kernel is optional:
 when it cannot be compiled (no C compiler, bad ``FRAMEWORK_CFLAGS``, ...) the
 install still succeeds, the framework runs on its NumPy backend, and one
 warning explains how to get the kernel.
@@ -38,6 +39,12 @@ class OptionalBuildExt(build_ext):
         try:
             super().build_extension(ext)
         except Exception as exc:  # compile or link errors surface here
+            if ext.name != "framework._kernels":
+                # an optional faster variant (AVX2, AVX-512): the portable
+                # module still serves
+                print(f"WARNING: framework: {ext.name} was not built ({exc}); "
+                      "the portable kernel will be used", file=sys.stderr)
+                return
             self._warn(exc)
 
     def _warn(self, exc: BaseException) -> None:
@@ -56,7 +63,13 @@ def _cffi_modules() -> list[str]:
     except ImportError:
         print(HOW_TO_BUILD.format(reason=" (cffi is not installed)"), file=sys.stderr)
         return []
-    return ["build_ext.py:ffibuilder"]
+    # one module per instruction-set level on x86-64 (see build_ext.py)
+    sys.path.insert(0, HERE)
+    try:
+        import build_ext as kernel_build
+    finally:
+        sys.path.remove(HERE)
+    return kernel_build.builder_names()
 
 
 # cffi's hook wraps whatever build_ext is in cmdclass, so OptionalBuildExt

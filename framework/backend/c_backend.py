@@ -10,8 +10,10 @@ input. A wrong call raises ``TypeError`` or ``ValueError``; it never reaches C.
 
 Functions, names and semantics are those of the contract (the NumPy
 reference, ``numpy_backend``, documents each one), plus :func:`is_built`,
-:func:`set_num_threads`, :func:`get_num_threads`, and :func:`matmul_ref` /
-:func:`block_sizes` for tests. :func:`implementations` is what this backend
+:func:`set_num_threads`, :func:`get_num_threads`, :func:`kernel_variant`,
+:func:`has_openmp`, and :func:`matmul_ref` / :func:`block_sizes` for tests.
+Which compiled module runs (portable, AVX2, AVX-512) is chosen once at
+import by ``c_loader``; a kernel that runs out of memory raises ``MemoryError``. :func:`implementations` is what this backend
 registers; :data:`NUMPY_FALLBACK` lists the operations it declares NumPy for.
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ from . import numpy_backend
 from .c_checks import F32 as _F32
 from .c_checks import INT_MAX as _INT_MAX
 from .c_checks import ffi, is_built, lib
+from .c_loader import has_openmp, kernel_variant
 from .c_conv import (avgpool2d_backward, avgpool2d_forward, col2im, conv2d_backward,
                      conv2d_delta_weights, conv2d_forward, im2col, maxpool2d_backward,
                      maxpool2d_forward)
@@ -45,7 +48,7 @@ __all__ = ["name", "is_built", "set_num_threads", "get_num_threads", "block_size
            "conv2d_forward", "conv2d_backward", "conv2d_delta_weights", "maxpool2d_forward",
            "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward", "lstm_cell_forward",
            "lstm_cell_backward", "lstm_sequence_forward", "lstm_sequence_backward",
-           "lstm_bias_grad", "implementations", "NUMPY_FALLBACK"]
+           "lstm_bias_grad", "implementations", "NUMPY_FALLBACK", "kernel_variant", "has_openmp"]
 
 
 def set_num_threads(n: int) -> None:

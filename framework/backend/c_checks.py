@@ -22,15 +22,11 @@ import numpy as np
 
 from .geometry import ConvGeom, PoolGeom
 
-try:
-    from framework._kernels import ffi, lib
-except ImportError:  # not compiled: the registry then offers only NumPy
-    ffi = None
-    lib = None
+from .c_loader import ffi, lib  # None when not compiled: the registry then offers only NumPy
 
 __all__ = ["ffi", "lib", "INT_MAX", "F32", "is_built", "require_built", "float32", "matrix",
            "matrix_of", "rows_of", "vector_of", "flat", "buffer_of", "same_layout",
-           "no_overlap", "disjoint_or_same", "ptr", "positive_int", "conv_geom", "pool_geom"]
+           "no_overlap", "disjoint_or_same", "ptr", "raise_if_out_of_memory", "positive_int", "conv_geom", "pool_geom"]
 
 INT_MAX = 2**31 - 1  # the kernel takes int dimensions, as BLAS does
 F32 = np.dtype(np.float32)
@@ -48,6 +44,22 @@ def require_built() -> None:
         raise RuntimeError(
             "the C kernel is not built: run `pip install -e .` with a C compiler "
             "available, or `python build_ext.py` in the project root"
+        )
+
+
+def raise_if_out_of_memory(kernel: str) -> None:
+    """Raise ``MemoryError`` when the C call just made could not allocate its work buffers.
+
+    Args:
+        kernel: the name of the kernel, for the message.
+
+    Raises:
+        MemoryError: the kernel stopped early; its outputs are undefined.
+    """
+    if lib.kernel_take_error():
+        raise MemoryError(
+            f"{kernel}: the C kernel could not allocate its work buffers (out of memory); "
+            "free memory, use a smaller batch, or switch to the NumPy backend"
         )
 
 

@@ -111,6 +111,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, y: np.ndarray, g
     chk.matrix_of("y", y, (g.R, o), writeable=True, why=" for the geometry")
     chk.no_overlap({"y": y}, {"x": x, "w": w, "b": b})
     lib.conv2d_forward(chk.ptr(x), chk.ptr(w), chk.ptr(b), chk.ptr(y), o, cg)
+    chk.raise_if_out_of_memory("conv2d_forward")
 
 
 def conv2d_backward(dy: np.ndarray, w: np.ndarray, dx: np.ndarray, g: ConvGeom) -> None:
@@ -130,6 +131,7 @@ def conv2d_backward(dy: np.ndarray, w: np.ndarray, dx: np.ndarray, g: ConvGeom) 
     chk.buffer_of("dx", dx, _image(g), writeable=True)
     chk.no_overlap({"dx": dx}, {"dy": dy, "w": w})
     lib.conv2d_backward(chk.ptr(dy), chk.ptr(w), chk.ptr(dx), o, cg)
+    chk.raise_if_out_of_memory("conv2d_backward")
 
 
 def conv2d_delta_weights(x: np.ndarray, dy: np.ndarray, dw: np.ndarray, db: np.ndarray,
@@ -152,6 +154,7 @@ def conv2d_delta_weights(x: np.ndarray, dy: np.ndarray, dw: np.ndarray, db: np.n
     chk.buffer_of("db", db, o, writeable=True)
     chk.no_overlap({"dw": dw, "db": db}, {"x": x, "dy": dy})
     lib.conv2d_delta_weights(chk.ptr(x), chk.ptr(dy), chk.ptr(dw), chk.ptr(db), o, cg)
+    chk.raise_if_out_of_memory("conv2d_delta_weights")
 
 
 # ---------------------------------------------------------------- pooling

@@ -43,8 +43,10 @@
 #include <immintrin.h>
 #endif
 
+#include "fastmath.h"
 #include "kernels.h"
 #include "gemm_packed.h"
+#include "runtime.h"
 
 /* floats per patch-matrix chunk: 128K floats = 512 KB, half of a Zen 4 L2,
  * leaving room for sgemm's packed panels and the output rows (measured on
@@ -90,13 +92,6 @@ static geom_t make_geom(const conv_geom *cg) {
     return g;
 }
 
-static int max_threads(void) {
-#ifdef _OPENMP
-    return gemm_get_num_threads();
-#else
-    return 1;
-#endif
-}
 
 /* positions per chunk: about CONV_CHUNK_FLOATS floats of P, at least one,
  * and small enough that every thread gets a chunk */
@@ -109,9 +104,11 @@ static int chunk_positions(const geom_t *g, int nt) {
     return (int)(qc > 0 ? qc : 1);
 }
 
+/* threads for a product of P with `cols` columns (runtime.h: by size, and
+ * one in a forked child or while the machine is busy) */
 static int use_threads(const geom_t *g, int cols) {
     double flops = 2.0 * (double)g->R * (double)g->K * (double)cols;
-    return flops >= CONV_PARALLEL_MIN_FLOPS ? max_threads() : 1;
+    return flops >= CONV_PARALLEL_MIN_FLOPS ? kernel_threads(flops, g->Q) : 1;
 }
 
 /*
@@ -125,11 +122,13 @@ static int use_threads(const geom_t *g, int cols) {
  */
 static _Thread_local float *tl_patch = NULL;
 static _Thread_local size_t tl_patch_capacity = 0; /* in floats */
+static _Thread_local unsigned tl_patch_generation = 0; /* kernel_buffer_generation() */
 
 static float *patch_buffer(size_t nfloats) {
-    if (nfloats > tl_patch_capacity) {
+    if (nfloats > tl_patch_capacity || tl_patch_generation != kernel_buffer_generation()) {
+        tl_patch_generation = kernel_buffer_generation();
         free(tl_patch);
-        tl_patch = malloc(sizeof(float) * (nfloats > 0 ? nfloats : 1));
+        tl_patch = kernel_malloc(sizeof(float) * (nfloats > 0 ? nfloats : 1));
         tl_patch_capacity = tl_patch ? nfloats : 0;
     }
     return tl_patch;
@@ -455,7 +454,7 @@ void conv_im2col_ref(const float *x, float *p, const conv_geom *geom) {
 void conv_im2col(const float *x, float *p, const conv_geom *geom) {
     geom_t g = make_geom(geom);
     const int N = g.N, H = g.H, W = g.W, C = g.C, kh = g.kh, kw = g.kw;
-    int nt = g.R * g.K >= 1000000 ? max_threads() : 1;
+    int nt = kernel_threads((double)g.R * g.K, C); /* a copy: about one "flop" per element */
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int c = 0; c < C; c++) {
         geom_t gc = g;                    /* one channel: x and p seeked to it */
@@ -496,7 +495,7 @@ void conv_col2im_ref(const float *p, float *dx, const conv_geom *geom) {
 void conv_col2im(const float *p, float *dx, const conv_geom *geom) {
     geom_t g = make_geom(geom);
     const int N = g.N, H = g.H, W = g.W, C = g.C;
-    int nt = g.R * g.K >= 1000000 ? max_threads() : 1;
+    int nt = kernel_threads((double)g.R * g.K, C); /* a copy: about one "flop" per element */
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int c = 0; c < C; c++) {
         memset(dx + (long)N * H * W * c, 0, sizeof(float) * (size_t)N * H * W); /* channel c */
@@ -538,20 +537,37 @@ static void conv_forward_geom(const float *x, const float *w, const float *b, fl
     const int implicit = pr > 0 && N % pr == 0;
     tap_t *taps = NULL;
     float *zeros = NULL;
-    if (implicit) {
-        taps = malloc(sizeof(tap_t) * (size_t)g->K);
-        zeros = calloc((size_t)pr, sizeof(float));
-        make_taps(taps, g);
-    }
     /* the kernel, packed once for every chunk and thread (read-only) */
-    float *wp = malloc(sizeof(float) * sgemm_packed_b_floats((int)g->K, O));
+    float *wp = kernel_malloc(sizeof(float) * sgemm_packed_b_floats((int)g->K, O));
+    int failed = wp == NULL;                            /* out of memory: stop, report */
+    if (implicit && !failed) {
+        taps = kernel_malloc(sizeof(tap_t) * (size_t)g->K);
+        zeros = kernel_calloc((size_t)pr, sizeof(float));
+        failed = taps == NULL || zeros == NULL;
+        if (!failed) make_taps(taps, g);
+    }
+    if (failed) {
+        free(wp);
+        free(taps);
+        free(zeros);
+        kernel_out_of_memory();
+        return;
+    }
     sgemm_pack_b(0, (int)g->K, O, w, (int)g->K, wp);
+    region_clock rc;
+    region_begin(&rc, nt);
 #pragma omp parallel num_threads(nt)
     {
         float *pbuf = implicit ? NULL : patch_buffer(chunk_rows * g->K);
-        const float **ap = implicit ? malloc(sizeof(float *) * ((size_t)N / pr) * qc * g->K) : NULL;
+        const float **ap = implicit ? kernel_malloc(sizeof(float *) * ((size_t)N / pr) * qc * g->K) : NULL;
+        int mine_ok = implicit ? ap != NULL : pbuf != NULL;
+        if (!mine_ok) {
+#pragma omp atomic write
+            failed = 1;
+        }
 #pragma omp for schedule(static)
         for (int t = 0; t < nchunks; t++) {
+            if (!mine_ok) continue;                     /* this thread's chunks stay undone */
             int q0 = t * qc, q1 = imin(q0 + qc, g->Q);
             int rows = N * (q1 - q0);
             float *yc = y + (long)N * q0;               /* seek to Y[N*q0, 0] */
@@ -571,10 +587,15 @@ static void conv_forward_geom(const float *x, const float *w, const float *b, fl
             }
         }
         free(ap);
+#ifdef _OPENMP
+        if (omp_get_thread_num() == 0) region_mark(&rc);
+#endif
     }
+    region_end(&rc);
     free(wp);
     free(taps);
     free(zeros);
+    if (failed) kernel_out_of_memory();
 }
 
 
@@ -621,7 +642,11 @@ static void backward_full(const float *dy, const float *w, float *dx, int O, con
     const int N = g->N, C = g->C, kh = g->kh, kw = g->kw;
     /* rot180 kernel, [kh, kw, O, C] = [K', C] */
     long kk = (long)kh * kw * O;
-    float *w180 = malloc(sizeof(float) * (size_t)kk * C);
+    float *w180 = kernel_malloc(sizeof(float) * (size_t)kk * C);
+    if (w180 == NULL) {
+        kernel_out_of_memory();
+        return;
+    }
     for (int c = 0; c < C; c++)
     for (int o = 0; o < O; o++)
     for (int j = 0; j < kw; j++)
@@ -645,6 +670,10 @@ static void backward_col2im_serial(const float *dy, const float *w, float *dx, i
     int nt = use_threads(g, O);
     int qc = chunk_positions(g, 1);
     float *pbuf = patch_buffer((size_t)N * qc * g->K);
+    if (pbuf == NULL) {
+        kernel_out_of_memory();
+        return;
+    }
     memset(dx, 0, sizeof(float) * (size_t)N * g->H * g->W * C);
     for (int q0 = 0; q0 < g->Q; q0 += qc) {
         int q1 = imin(q0 + qc, g->Q);
@@ -676,8 +705,15 @@ static int backward_col2im(const float *dy, const float *w, float *dx, int O, co
     if (nt < 2 || nchunks / nt < 2 * sep) return 0;     /* too few chunks: not done */
     long plane = (long)N * g->H;                        /* floats of one dx column (w, c) */
     /* op(B) = w' [O, K], packed once for every chunk and thread (read-only) */
-    float *wp = malloc(sizeof(float) * sgemm_packed_b_floats(O, (int)g->K));
+    float *wp = kernel_malloc(sizeof(float) * sgemm_packed_b_floats(O, (int)g->K));
+    if (wp == NULL) {
+        kernel_out_of_memory();
+        return 1;                                       /* done: with an error */
+    }
     sgemm_pack_b(1, O, (int)g->K, w, (int)g->K, wp);
+    int failed = 0;
+    region_clock rc;
+    region_begin(&rc, nt);
 #pragma omp parallel num_threads(nt)
     {
         int tid = 0, nth = 1;
@@ -687,6 +723,11 @@ static int backward_col2im(const float *dy, const float *w, float *dx, int O, co
 #endif
         int c0 = (int)((long)nchunks * tid / nth), c1 = (int)((long)nchunks * (tid + 1) / nth);
         float *pbuf = patch_buffer((size_t)N * qc * g->K);
+        if (pbuf == NULL) {
+#pragma omp atomic write
+            failed = 1;
+            c1 = c0;                                    /* this thread's chunks stay undone */
+        }
 #pragma omp for schedule(static)
         for (long col = 0; col < (long)g->W * g->C; col++)
             memset(dx + plane * col, 0, sizeof(float) * (size_t)plane); /* dx[0, 0, w, c] */
@@ -704,15 +745,21 @@ static int backward_col2im(const float *dy, const float *w, float *dx, int O, co
             }
 #pragma omp barrier
         }
+        if (tid == 0) region_mark(&rc);
     }
+    region_end(&rc);
     free(wp);
+    if (failed) kernel_out_of_memory();
     return 1;
 }
 
 void conv2d_backward(const float *dy, const float *w, float *dx, int O, const conv_geom *geom) {
     geom_t g = make_geom(geom);
     const int N = g.N, H = g.H, W = g.W, C = g.C, sh = g.sh, sw = g.sw;
-    int same = sh == 1 && sw == 1 && (double)H * W <= BACKWARD_FULL_MAX_GROWTH * g.Ho * g.Wo;
+    /* the full form also multiplies the zeros around dy by w, so it would
+     * turn an inf in w into NaN where col2im (and NumPy) never read it */
+    int same = sh == 1 && sw == 1 && (double)H * W <= BACKWARD_FULL_MAX_GROWTH * g.Ho * g.Wo
+               && all_finite(w, (size_t)g.K * O);
     int pr = sgemm_ptr_a_rows();
     /* full form, im2col implicit: no copy, no scatter -- when its C output
      * columns mostly fill the 12/8/4-column register tiles (C = 1, LeNet's
@@ -837,7 +884,10 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
                           const conv_geom *geom) {
     geom_t g = make_geom(geom);
     const int N = g.N;
-    if (O <= DW_DIRECT_MAX_O) {
+    /* the direct form skips the padding taps, whose products with dy NumPy
+     * does form: 0 * NaN and 0 * inf are NaN there, so non-finite dy goes
+     * the packed way, which multiplies the padding zeros as NumPy does */
+    if (O <= DW_DIRECT_MAX_O && all_finite(dy, (size_t)g.R * O)) {
         bias_grad(dy, dbias, (int)g.R, O);
         delta_weights_direct(x, dy, dweights, O, &g);
         return;
@@ -856,11 +906,22 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
      * its columns, which are contiguous) and O x K tiles that fill sgemm's
      * register tile (O = 64 is 2 x MR, K = 288 is 24 x NR), where P' * dY
      * would pack P by strided reads. */
-    float *part = calloc(wsize * (size_t)nt, sizeof(float));
-    float *zeros = calloc((size_t)N, sizeof(float));    /* what a padding tap reads */
-    tap_t *taps = malloc(sizeof(tap_t) * (size_t)g.K);
+    float *part = kernel_calloc(wsize * (size_t)nt, sizeof(float));
+    float *zeros = kernel_calloc((size_t)N, sizeof(float)); /* what a padding tap reads */
+    tap_t *taps = kernel_malloc(sizeof(tap_t) * (size_t)g.K);
+    double *bpart = kernel_calloc((size_t)O * nt, sizeof(double)); /* per-thread bias sums [O] */
+    if (!part || !zeros || !taps || !bpart) {            /* out of memory: dW, db untouched */
+        free(taps);
+        free(zeros);
+        free(bpart);
+        free(part);
+        kernel_out_of_memory();
+        return;
+    }
     make_taps(taps, &g);
-    double *bpart = calloc((size_t)O * nt, sizeof(double)); /* per-thread bias sums [O] */
+    int failed = 0;
+    region_clock rc;
+    region_begin(&rc, nt);
 #pragma omp parallel num_threads(nt)
     {
         int tid = 0;
@@ -870,8 +931,13 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
         float *mine = part + wsize * tid;               /* seek to this thread's sum */
         double *bmine = bpart + (size_t)O * tid;
         float *pbuf = patch_buffer((size_t)N * qc * kpad); /* P chunk, packed as B */
+        if (pbuf == NULL) {
+#pragma omp atomic write
+            failed = 1;
+        }
 #pragma omp for schedule(static)
         for (int t = 0; t < nchunks; t++) {
+            if (pbuf == NULL) continue;
             int q0 = t * qc, q1 = imin(q0 + qc, g.Q);
             int rows = N * (q1 - q0);
             const float *dyc = dy + (long)N * q0;       /* seek to dY[N*q0, 0] */
@@ -899,6 +965,18 @@ void conv2d_delta_weights(const float *x, const float *dy, float *dweights, floa
                 bmine[o] += sum;
             }
         }
+#ifdef _OPENMP
+        if (tid == 0) region_mark(&rc);
+#endif
+    }
+    region_end(&rc);
+    if (failed) {                                       /* a thread had no buffer: dW, db untouched */
+        free(taps);
+        free(zeros);
+        free(bpart);
+        free(part);
+        kernel_out_of_memory();
+        return;
     }
     for (int t = 0; t < nt; t++) {                      /* dW[k, o] += partT[o, k] */
         for (long k = 0; k < g.K; k++)

@@ -75,11 +75,15 @@ void sigmoid_backward(const float *y, const float *dy, float *dx, long n) {
 }
 
 /*
- * relu_forward: y[i] = max(x[i], 0).
+ * relu_forward: y[i] = max(x[i], 0), NaN kept as NaN (as NumPy's maximum).
  *   x [n] (read), y [n] (overwritten)
+ * Written as x <= 0 ? 0 : x, not x > 0 ? x : 0: every comparison with NaN is
+ * false, so the second form turned NaN into 0 and hid a diverged network on
+ * the C backend. It is the same single compare-and-blend, so it vectorises
+ * alike. (-0.0 gives +0.0, equal to NumPy's result as a number.)
  */
 void relu_forward(const float *x, float *y, long n) {
-    for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    for (long i = 0; i < n; i++) y[i] = x[i] <= 0.0f ? 0.0f : x[i];
 }
 
 /*

@@ -12,6 +12,8 @@
 #define FRAMEWORK_FASTMATH_H
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 /*
  * exp_nonpos: exp(x) for x <= 0 (or NaN), branch-free so loops vectorise.
@@ -66,6 +68,26 @@ static inline float tanh_inline(float x) {
     p = p * z - 3.33332819422e-1f;
     float small = p * z * ax + ax;
     return copysignf(ax > 0.625f ? large : small, x);
+}
+
+/*
+ * all_finite: 1 when none of x[0..n) is NaN or +-inf, else 0.
+ *   x [n] (read)
+ * A float is non-finite exactly when its 8 exponent bits are all ones; the
+ * test on the bits is an integer OR-reduction, which vectorises (a float
+ * test like x - x != 0 would need -ffast-math to be reordered). Kernels that
+ * skip a product with zeros (0 * NaN and 0 * inf are NaN) first ask this of
+ * the other factor, so they skip only when NumPy's full product would not
+ * have produced a NaN either.
+ */
+static inline int all_finite(const float *x, size_t n) {
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, x + i, sizeof bits);
+        bad |= (bits & 0x7f800000u) == 0x7f800000u;
+    }
+    return bad == 0;
 }
 
 #endif

@@ -30,8 +30,10 @@
  * so the micro-kernel never branches on size; the only edge cost is that an
  * edge tile is written through a small temporary.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -41,6 +43,7 @@
 
 #include "kernels.h"
 #include "gemm_packed.h"
+#include "runtime.h"
 
 /* ------------------------------------------------------------------------
  * Block sizes. MR x NR is the register tile; it is picked per instruction
@@ -76,33 +79,197 @@
 #define NC 4080
 #endif
 
-/* Products below this many flops (2*M*N*K) run on one thread: starting the
- * OpenMP team and splitting the work would cost more than it saves. */
-#define GEMM_PARALLEL_MIN_FLOPS 2000000.0
-
 #define ALIGN 64
 
 static int gemm_threads = 0; /* 0: not set yet, use the OpenMP default */
+
+/* ------------------------------------------------------------------------
+ * Threads, fork and busy machines (runtime.h has the whole story).
+ * ---------------------------------------------------------------------- */
+
+/* set once a parallel region of more than one thread has been entered:
+ * from then on GNU OpenMP keeps a pool of threads that a fork() loses */
+static int threads_started = 0;
+/* set in the child of a fork() made after that: single-threaded for good */
+static int forked_child = 0;
+
+static void after_fork_child(void) {
+    if (__atomic_load_n(&threads_started, __ATOMIC_RELAXED)) {
+        forked_child = 1;
+#ifdef _OPENMP
+        omp_set_num_threads(1); /* also for OpenMP code outside these kernels */
+#endif
+    }
+}
+
+/* registered when the library is loaded, before any thread exists */
+__attribute__((constructor)) static void register_fork_handler(void) {
+    pthread_atfork(NULL, NULL, after_fork_child);
+}
 
 void gemm_set_num_threads(int n) {
     if (n < 1) n = 1;
     gemm_threads = n;
 #ifdef _OPENMP
-    omp_set_num_threads(n);
+    if (!forked_child) omp_set_num_threads(n);
 #endif
 }
 
 int gemm_get_num_threads(void) {
 #ifdef _OPENMP
+    if (forked_child) return 1;
     return gemm_threads > 0 ? gemm_threads : omp_get_max_threads();
 #else
     return 1;
 #endif
 }
 
+int kernel_forked_child(void) { return forked_child; }
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* busy machine: single-threaded until busy_until (monotonic seconds);
+ * busy_backoff is the next such period. Plain shared doubles updated
+ * without a lock: a lost update only shifts one period. */
+static double busy_until = 0.0;
+static double busy_backoff = 0.1;
+#define BUSY_BACKOFF_MIN 0.1
+#define BUSY_BACKOFF_MAX 2.0
+
+int kernel_threads(double flops, long units) {
+    int nt = gemm_get_num_threads();
+    if (nt <= 1) return 1;
+    double by_size = flops / KERNEL_FLOPS_PER_THREAD; /* small calls: fewer threads */
+    if (by_size < 2.0) return 1;
+    if (by_size < nt) nt = (int)by_size;
+    if (units < nt) nt = units < 1 ? 1 : (int)units;
+    if (nt > 1 && busy_until > 0.0 && now_seconds() < busy_until) return 1;
+    /* every caller enters a parallel region with these threads: from now
+     * on a fork() child must not (see after_fork_child) */
+    if (nt > 1 && !__atomic_load_n(&threads_started, __ATOMIC_RELAXED))
+        __atomic_store_n(&threads_started, 1, __ATOMIC_RELAXED);
+    return nt;
+}
+
+void region_begin(region_clock *rc, int nt) {
+    rc->nt = nt;
+    rc->master = -1.0;
+    rc->start = nt > 1 ? now_seconds() : 0.0;
+}
+
+void region_mark(region_clock *rc) {
+    if (rc->nt > 1) rc->master = now_seconds() - rc->start;
+}
+
+/* The master's share took `own` seconds; with nt threads the call on one
+ * thread would have taken about nt*own. If the master then waited at the
+ * join longer than the threads saved, (nt-1)*own (plus 50 us for the noise
+ * of waking threads), another process had a thread off the CPU: run alone
+ * for a while. A good parallel call resets the backoff. */
+void region_end(region_clock *rc) {
+    if (rc->nt <= 1 || rc->master < 0.0) return;
+    double end = now_seconds();
+    double wait = end - rc->start - rc->master;
+    if (wait > (rc->nt - 1) * rc->master + 50e-6) {
+        busy_until = end + busy_backoff;
+        busy_backoff = busy_backoff * 2.0 < BUSY_BACKOFF_MAX ? busy_backoff * 2.0 : BUSY_BACKOFF_MAX;
+    } else {
+        busy_backoff = BUSY_BACKOFF_MIN;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Out of memory (runtime.h): the calling thread's flag, and the test hook.
+ * ---------------------------------------------------------------------- */
+static _Thread_local int tl_error = 0;
+
+void kernel_out_of_memory(void) { tl_error = 1; }
+
+int kernel_take_error(void) {
+    int e = tl_error;
+    tl_error = 0;
+    return e;
+}
+
+/* allocations still to succeed before the one that fails; -1: none fails */
+static long fail_countdown = -1;
+static unsigned buffer_generation = 0;
+
+void kernel_fail_allocations(long after) {
+    __atomic_store_n(&fail_countdown, after, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&buffer_generation, 1, __ATOMIC_SEQ_CST);
+}
+
+unsigned kernel_buffer_generation(void) {
+    return __atomic_load_n(&buffer_generation, __ATOMIC_RELAXED);
+}
+
+/* 1 when this allocation is the one the test hook makes fail */
+static int injected_failure(void) {
+    if (__atomic_load_n(&fail_countdown, __ATOMIC_RELAXED) < 0) return 0;
+    return __atomic_sub_fetch(&fail_countdown, 1, __ATOMIC_SEQ_CST) == -1;
+}
+
+void *kernel_malloc(size_t bytes) {
+    return injected_failure() ? NULL : malloc(bytes > 0 ? bytes : 1);
+}
+
+void *kernel_calloc(size_t count, size_t size) {
+    return injected_failure() ? NULL : calloc(count > 0 ? count : 1, size > 0 ? size : 1);
+}
+
+void *kernel_aligned_alloc(size_t alignment, size_t bytes) {
+    return injected_failure() ? NULL : aligned_alloc(alignment, bytes > 0 ? bytes : alignment);
+}
+
 int gemm_has_openmp(void) {
 #ifdef _OPENMP
     return 1;
+#else
+    return 0;
+#endif
+}
+
+/* ------------------------------------------------------------------------
+ * Which build this is, and what the CPU runs (build_ext.py builds one module
+ * per x86-64 level; c_backend.py loads the best the CPU supports).
+ * ---------------------------------------------------------------------- */
+#ifndef FRAMEWORK_BUILD_ID
+#define FRAMEWORK_BUILD_ID "unknown"
+#endif
+
+const char *kernel_build_id(void) { return FRAMEWORK_BUILD_ID; }
+
+int kernel_isa_level(void) {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && defined(__AVX512VL__)
+    return 4;
+#elif defined(__AVX2__) && defined(__FMA__)
+    return 3;
+#elif defined(__SSE4_2__) && defined(__POPCNT__)
+    return 2;
+#elif defined(__x86_64__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int kernel_cpu_level(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    /* the features -march=x86-64-v2/v3/v4 let GCC use (v3 also implies
+     * F16C, LZCNT, MOVBE, which every CPU with AVX2 + BMI2 has) */
+    int v2 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
+    int v3 = v2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+             && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+    int v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+             && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
+             && __builtin_cpu_supports("avx512cd");
+    return v4 ? 4 : v3 ? 3 : v2 ? 2 : 1;
 #else
     return 0;
 #endif
@@ -480,7 +647,7 @@ static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
 static void *aligned_buffer(size_t nfloats) {
     size_t bytes = round_up(nfloats * sizeof(float), ALIGN);
-    return aligned_alloc(ALIGN, bytes > 0 ? bytes : ALIGN);
+    return kernel_aligned_alloc(ALIGN, bytes > 0 ? bytes : ALIGN);
 }
 
 /*
@@ -509,9 +676,11 @@ static void scale_c(int M, int N, float beta, float *c, int ldc) {
  */
 static _Thread_local float *tl_buffer = NULL;
 static _Thread_local size_t tl_capacity = 0; /* in floats */
+static _Thread_local unsigned tl_generation = 0; /* kernel_buffer_generation() when allocated */
 
 static float *packing_buffer(size_t nfloats) {
-    if (nfloats > tl_capacity) {
+    if (nfloats > tl_capacity || tl_generation != kernel_buffer_generation()) {
+        tl_generation = kernel_buffer_generation();
         free(tl_buffer);
         tl_buffer = aligned_buffer(nfloats);
         tl_capacity = tl_buffer ? nfloats : 0;
@@ -652,17 +821,17 @@ void sgemm(int transa, int transb, int M, int N, int K,
     }
 
 #ifdef _OPENMP
-    int nt = 1;
     int split_cols = M <= N; /* duplicate the packing of the smaller operand */
     int panels = split_cols ? (N + NR - 1) / NR : (M + MR - 1) / MR;
-    if (2.0 * M * N * K >= GEMM_PARALLEL_MIN_FLOPS) {
-        nt = gemm_get_num_threads();
-        if (nt > panels) nt = panels; /* at least one panel each */
-    }
+    /* by size (small products on one thread), at least one panel each,
+     * and one while the machine is busy (runtime.h) */
+    int nt = kernel_threads(2.0 * M * N * K, panels);
     if (nt <= 1) {
         gemm_serial(transa, transb, M, N, K, alpha, a, lda, NULL, b, ldb, NULL, beta, c, (size_t)ldc);
         return;
     }
+    region_clock rc;
+    region_begin(&rc, nt);
 #pragma omp parallel num_threads(nt)
     {
         /* the team may be smaller than asked (nested or limited OpenMP):
@@ -687,7 +856,9 @@ void sgemm(int transa, int transb, int M, int N, int K,
                             beta, c + m0, (size_t)ldc);
             }
         }
+        if (tid == 0) region_mark(&rc);
     }
+    region_end(&rc);
 #else
     gemm_serial(transa, transb, M, N, K, alpha, a, lda, NULL, b, ldb, NULL, beta, c, (size_t)ldc);
 #endif

@@ -84,6 +84,43 @@ void gemm_set_num_threads(int n);
 int gemm_get_num_threads(void);
 int gemm_has_openmp(void);
 
+/*
+ * Every kernel chooses its threads per call (framework/csrc/runtime.h):
+ * one for small work, one while the machine is busy (a recent parallel call
+ * waited at its join longer than its threads saved: another process held a
+ * core), and one for good in the child of a fork() made after threads ran
+ * (GNU OpenMP's thread pool does not survive fork; a threaded call in the
+ * child would wait forever). gemm_get_num_threads then returns 1.
+ * kernel_forked_child: 1 in such a child, else 0.
+ */
+int kernel_forked_child(void);
+
+/*
+ * kernel_take_error: 1 when a kernel called from this thread since the last
+ * call could not allocate a work buffer (it then stopped early: its outputs
+ * are undefined, accumulated ones untouched where noted), else 0; clears
+ * the flag. The Python wrappers raise MemoryError on 1.
+ * kernel_fail_allocations: a test hook. The allocation number `after`
+ * (0 = the next one) made by any kernel from now on fails, as if memory had
+ * run out; -1 turns that off. Also drops every thread's cached work
+ * buffers, so their next use allocates again.
+ */
+int kernel_take_error(void);
+void kernel_fail_allocations(long after);
+
+/*
+ * Builds and CPUs (build_ext.py builds one module per x86-64 level):
+ * kernel_isa_level: the level this module was compiled for: 4 (x86-64-v4,
+ *   AVX-512), 3 (v3, AVX2 + FMA), 2 (v2), 1 (baseline x86-64), 0 (not x86).
+ * kernel_cpu_level: the highest level this CPU (and OS) runs, on the same
+ *   scale. A module with kernel_isa_level() > kernel_cpu_level() must not
+ *   be used: it may execute an illegal instruction.
+ * kernel_build_id: the same string in every module of one build.
+ */
+int kernel_isa_level(void);
+int kernel_cpu_level(void);
+const char *kernel_build_id(void);
+
 /* --------------------------------------------------------- elementwise.c */
 
 /*

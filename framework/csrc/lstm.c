@@ -40,6 +40,7 @@
 
 #include "fastmath.h"
 #include "kernels.h"
+#include "runtime.h"
 
 /*
  * Gate loops are split over the batch on the OpenMP threads once a step has
@@ -89,8 +90,9 @@ static inline void cell_forward_row(float *restrict g, const float *restrict b,
  */
 void lstm_cell_forward(float *gates, const float *bias, const float *c_prev, float *c,
                        float *tanh_c, float *h, int N, int H) {
+    int nt = (long)N * H >= LSTM_PARALLEL_MIN_UNITS ? kernel_threads(40.0 * N * H, N) : 1;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if ((long)N * H >= LSTM_PARALLEL_MIN_UNITS)
+#pragma omp parallel for schedule(static) num_threads(nt)
 #endif
     for (int n = 0; n < N; n++) {
         size_t r4 = (size_t)n * 4 * H, r1 = (size_t)n * H; /* seek to row n */
@@ -153,8 +155,9 @@ static inline void cell_backward_row(const float *restrict g, const float *restr
  */
 void lstm_cell_backward(const float *gates, const float *c_prev, const float *tanh_c,
                         const float *dh, float *dc, float *dgates, int N, int H) {
+    int nt = (long)N * H >= 4 * LSTM_PARALLEL_MIN_UNITS ? kernel_threads(20.0 * N * H, N) : 1;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if ((long)N * H >= 4 * LSTM_PARALLEL_MIN_UNITS)
+#pragma omp parallel for schedule(static) num_threads(nt)
 #endif
     for (int n = 0; n < N; n++) {
         size_t r4 = (size_t)n * 4 * H, r1 = (size_t)n * H; /* seek to row n */
@@ -323,12 +326,14 @@ static void rec_product(int rows, int P, int C, const float *a, size_t lda, cons
  */
 static _Thread_local float *tl_pack = NULL;
 static _Thread_local size_t tl_pack_cap = 0; /* in floats */
+static _Thread_local unsigned tl_pack_generation = 0; /* kernel_buffer_generation() */
 
 static float *pack_buffer(size_t nfloats) {
-    if (nfloats > tl_pack_cap) {
+    if (nfloats > tl_pack_cap || tl_pack_generation != kernel_buffer_generation()) {
+        tl_pack_generation = kernel_buffer_generation();
         free(tl_pack);
         size_t bytes = (nfloats * sizeof(float) + 63) / 64 * 64;
-        tl_pack = aligned_alloc(64, bytes);
+        tl_pack = kernel_aligned_alloc(64, bytes);
         tl_pack_cap = tl_pack ? nfloats : 0;
     }
     return tl_pack;
@@ -346,14 +351,9 @@ static float *pack_buffer(size_t nfloats) {
 #define LSTM_PARALLEL_MIN_FLOPS 2000000.0
 
 static int slab_threads(int N, int H) {
-    int nt = 1;
-#ifdef _OPENMP
-    if (2.0 * N * H * 4.0 * H >= LSTM_PARALLEL_MIN_FLOPS) {
-        nt = gemm_get_num_threads();
-        if (nt > N) nt = N; /* at least one sample each */
-    }
-#endif
-    return nt;
+    double flops = 2.0 * N * H * 4.0 * H;
+    /* at least one sample each; one in a forked child or on a busy machine */
+    return flops >= LSTM_PARALLEL_MIN_FLOPS ? kernel_threads(flops, N) : 1;
 }
 
 /*
@@ -365,8 +365,9 @@ static void forward_slab(float *gates, const float *w, const float *wp, const fl
                          int N, int T, int H, int n0, int n1) {
     size_t g_step = (size_t)N * 4 * H, h_step = (size_t)N * H;
     int nb = n1 - n0;
-    /* a zero initial state (the default) contributes nothing at t = 0 */
-    int h0_zero = 1;
+    /* a zero initial state (the default) contributes nothing at t = 0,
+     * unless W holds a NaN or inf: then 0 * W is NaN, as in NumPy's product */
+    int h0_zero = all_finite(w, (size_t)H * 4 * H);
     for (size_t k = (size_t)n0 * H; k < (size_t)n1 * H; k++) h0_zero &= hs[k] == 0.0f;
     for (int t = 0; t < T; t++) {
         float *gt = gates + g_step * t + (size_t)n0 * 4 * H; /* seek to gates[N*t + n0, 0] */
@@ -425,12 +426,16 @@ void lstm_sequence_forward(float *gates, const float *w, const float *bias, floa
         return;
     }
 #ifdef _OPENMP
+    region_clock rc;
+    region_begin(&rc, nt);
 #pragma omp parallel num_threads(nt)
     {
         int tid = omp_get_thread_num(), nth = omp_get_num_threads();
         int n0 = (int)((long)N * tid / nth), n1 = (int)((long)N * (tid + 1) / nth);
         if (n1 > n0) forward_slab(gates, w, wp, bias, hs, cs, tanh_cs, y, ldy, t0, N, T, H, n0, n1);
+        if (tid == 0) region_mark(&rc);
     }
+    region_end(&rc);
 #endif
 }
 
@@ -512,6 +517,8 @@ void lstm_sequence_backward(const float *gates, const float *w, const float *cs,
         return;
     }
 #ifdef _OPENMP
+    region_clock rc;
+    region_begin(&rc, nt);
 #pragma omp parallel num_threads(nt)
     {
         int tid = omp_get_thread_num(), nth = omp_get_num_threads();
@@ -520,7 +527,9 @@ void lstm_sequence_backward(const float *gates, const float *w, const float *cs,
             backward_slab(gates, w, wp, cs, tanh_cs, dhs, dc, dgates, dh0, dy, lddy, t0, N, T, H,
                           n0, n1);
         }
+        if (tid == 0) region_mark(&rc);
     }
+    region_end(&rc);
 #endif
 }
 

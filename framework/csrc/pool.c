@@ -20,6 +20,13 @@
  * Max-pool tie rule: the FIRST maximum in scan order wins, the scan order
  * being the window's reading order, row i outer, column j inner (as in
  * PyTorch). Backward recomputes the winners from x.
+ *
+ * NaN: the forward maximum of a window holding a NaN is NaN, wherever the
+ * NaN is (NumPy's maximum). The backward winner is chosen by "strictly
+ * greater", as the NumPy reference's _argmax_taps does: a NaN never beats
+ * the running best, and a NaN first in its window is never beaten, so dy
+ * goes to the first tap then. (The forward output is NaN either way, so
+ * everything downstream of it is.)
  */
 #include <string.h>
 #ifdef _OPENMP
@@ -27,6 +34,7 @@
 #endif
 
 #include "kernels.h"
+#include "runtime.h"
 
 /* a batch block: the winners of NB samples are kept on the stack */
 #define POOL_NB 64
@@ -37,7 +45,9 @@
 static int pool_threads(long elements, int C) {
 #ifdef _OPENMP
     if (elements < POOL_PARALLEL_MIN || C < 2) return 1;
-    return gemm_get_num_threads();
+    /* a few operations per element; one thread in a forked child or on a
+     * busy machine (runtime.h) */
+    return kernel_threads(10.0 * elements, C);
 #else
     (void)elements; (void)C;
     return 1;
@@ -65,7 +75,10 @@ void maxpool2d_forward(const float *x, float *y, int N, int H, int W, int C,
             if (i == 0 && j == 0) {
                 memcpy(yr, xr, sizeof(float) * (size_t)N);
             } else {
-                for (int n = 0; n < N; n++) yr[n] = xr[n] > yr[n] ? xr[n] : yr[n];
+                /* a NaN wins and then stays (NumPy's maximum propagates NaN);
+                 * plain x > y ? x : y would skip a NaN that is not first */
+                for (int n = 0; n < N; n++)
+                    yr[n] = (xr[n] > yr[n] || xr[n] != xr[n]) ? xr[n] : yr[n];
             }
         }
     }
