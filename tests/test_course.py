@@ -109,7 +109,8 @@ def test_copy_command_gives_a_student_a_working_copy(tmp_path, capsys):
     week = load_week("week1")
     assert sorted(p.name for p in target.glob("*.py")) == \
         sorted(p.name for p in (week.path / "skeleton").glob("*.py"))
-    assert (target / "README.md").exists()
+    readme = (target / "README.md").read_text()
+    assert f"]({ROOT.as_posix()}/docs/reading_a_grader_report.md)" in readme
     assert copy_cmd.main(["start", "week1", str(target)]) == 2  # never overwrites
     [r] = grade.grade(week, target, ["1.3"], isolate=False)
     assert r.failure.exception.startswith("NotImplementedError: Exercise 1.3: FullyConnected.forward")
