@@ -150,5 +150,6 @@ def test_the_grader_names_the_loss_sign_and_the_dependency_note(tmp_path):
     f = results["1.7"].failure
     assert (f.method, f.quantity, f.factor_name, f.mistake) == \
         ("forward", "loss value L", "-1", "ce-missing-minus")
+    assert re.search(r"\ngot -\d\.\d+, expected \d\.\d+", results["1.7"].details())
     assert results["1.9"].failure.quantity == "L"
     assert "exercise 1.7, which failed too" in results["1.9"].details()
