@@ -59,6 +59,15 @@ def _run_backward(layer, x: np.ndarray, dy: np.ndarray) -> np.ndarray:
     return xt.delta_view().copy()
 
 
+def _run_delta_weights(layer, x: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    xt = Tensor.from_numpy(x, dtype=F64)
+    yt = Tensor(layer.output_shape(xt.shape), dtype=F64)
+    yt.delta_view()[...] = dy
+    layer.weights.zero_deltas()
+    layer.calculate_delta_weights([yt], [xt])
+    return layer.weights.delta_view().copy()
+
+
 def _rot180(w: np.ndarray) -> np.ndarray:
     return w[::-1, ::-1]
 
@@ -89,6 +98,18 @@ def conv_alternatives(stride: Any = 1, padding: Any = 0) -> dict[str, dict[str, 
         # the reference with rot180(W) rotates back to W: the full convolution with W itself
         return _run_backward(_conv(_rot180(p["weights"]), p["bias"], stride, padding), x, dy)
 
+    def flipped_all_axes(x, y, dy, p):
+        # np.flip(W) reverses the channel axes too: the reference with W[:, :, ::-1, ::-1]
+        return _run_backward(_conv(p["weights"][:, :, ::-1, ::-1], p["bias"], stride, padding),
+                             x, dy)
+
+    def _on_stride1_grid(x, dy, p):
+        n, h, w, _ = x.shape
+        kh, kw, _, c_out = p["weights"].shape
+        dy1 = np.zeros((n, h + 2 * ph - kh + 1, w + 2 * pw - kw + 1, c_out))
+        dy1[:, :dy.shape[1], :dy.shape[2]] = dy
+        return dy1
+
     def stride_ignored_backward(x, y, dy, p):
         # δY packed side by side on the stride-1 grid instead of every s-th position
         n, h, w, _ = x.shape
@@ -108,12 +129,13 @@ def conv_alternatives(stride: Any = 1, padding: Any = 0) -> dict[str, dict[str, 
         return fn
 
     def weights_rotated(x, y, dy, p):
-        layer = _conv(p["weights"], p["bias"], stride, padding)
-        xt, yt = Tensor.from_numpy(x, dtype=F64), Tensor.from_numpy(dy, dtype=F64)
-        yt.delta_view()[...] = dy
-        layer.weights.zero_deltas()
-        layer.calculate_delta_weights([yt], [xt])
-        return _rot180(layer.weights.delta_view())
+        return _rot180(_run_delta_weights(_conv(p["weights"], p["bias"], stride, padding), x, dy))
+
+    def stride_ignored_weights(x, y, dy, p):
+        if (sh, sw) == (1, 1):
+            raise ValueError("stride 1")
+        return _run_delta_weights(_conv(p["weights"], p["bias"], 1, padding), x,
+                                  _on_stride1_grid(x, dy, p))
 
     return {
         "forward": {"the kernel rotated by 180° (a true convolution; forward is the "
@@ -121,13 +143,17 @@ def conv_alternatives(stride: Any = 1, padding: Any = 0) -> dict[str, dict[str, 
                     "X∗W without the bias": no_bias,
                     "the output with stride 1 (stride ignored in forward)": stride_ignored_forward},
         "backward": {"the full convolution with W not rotated by 180°": not_rotated,
+                     "rot180 by np.flip(W) without axis=(0, 1): the channel axes are reversed "
+                     "too": flipped_all_axes,
                      "δY placed side by side (stride ignored in backward)":
                          stride_ignored_backward,
                      "the padded δX cropped one pixel too far (padding off by one)": cropped(1),
                      "the padded δX cropped one pixel too early (padding off by one)":
                          cropped(-1)},
         "weights": {"∂L/∂W rotated by 180° (forward does not flip the kernel, so its "
-                    "gradient is not flipped either)": weights_rotated},
+                    "gradient is not flipped either)": weights_rotated,
+                    "the windows taken at stride 1 (stride ignored in calculate_delta_weights)":
+                        stride_ignored_weights},
         "bias": {"Σ δY over the batch at the last output position only (= instead of += "
                  "in the loop over positions)": lambda x, y, dy, p: dy[:, -1, -1].sum(axis=0),
                  "the mean over the output positions instead of the sum":
@@ -140,7 +166,7 @@ def maxpool_alternatives(pool: Any, stride: Any = None) -> dict[str, dict[str, A
     (ph, pw) = _pair(pool)
     (sh, sw) = (ph, pw) if stride is None else _pair(stride)
 
-    def route(x, dy, where):
+    def route(x, dy, where, assign=False):
         n_, _, _, c_ = x.shape
         dx = np.zeros_like(x)
         for ho in range(dy.shape[1]):
@@ -151,7 +177,10 @@ def maxpool_alternatives(pool: Any, stride: Any = None) -> dict[str, dict[str, A
                     for c in range(c_):
                         i, j = np.unravel_index(np.argmax(win[n, :, :, c]), (ph, pw))
                         for a, b in where(i, j):
-                            dx[n, h0 + a, w0 + b, c] += dy[n, ho, wo, c]
+                            if assign:
+                                dx[n, h0 + a, w0 + b, c] = dy[n, ho, wo, c]
+                            else:
+                                dx[n, h0 + a, w0 + b, c] += dy[n, ho, wo, c]
         return dx
 
     def every(x, y, dy, p):
@@ -162,12 +191,19 @@ def maxpool_alternatives(pool: Any, stride: Any = None) -> dict[str, dict[str, A
             raise ValueError("only for square windows")
         return route(x, dy, lambda i, j: [(j, i)])
 
+    def assigned(x, y, dy, p):
+        if (sh, sw) == (ph, pw):
+            raise ValueError("windows do not overlap")
+        return route(x, dy, lambda i, j: [(i, j)], assign=True)
+
     return {"forward": {"the window mean (average pooling)":
                         lambda x, y, dy, p: _run_forward(AvgPool2D(pool, stride), x)},
             "backward": {"δY copied to every element of the window (not only to its maximum)":
                          every,
                          "δY routed to the maximum's position with i and j swapped (the window "
-                         "index decoded in the wrong order)": transposed}}
+                         "index decoded in the wrong order)": transposed,
+                         "δY written with = instead of added (+=): an input that wins several "
+                         "overlapping windows keeps only the last window's δY": assigned}}
 
 
 # -- a check of some methods only (2.1-2.3 each check one method of Conv2D) -----------------------

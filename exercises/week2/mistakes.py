@@ -23,6 +23,12 @@ MISTAKES = [
              "(rot180), with the input and output channels swapped",
         mutant=Mutant("conv.py", "rot = w[::-1, ::-1, :, :]", "rot = w")),
     Mistake(
+        "conv-flip-all-axes", "rot180 with np.flip(W): the channels reversed too", "2.2",
+        "backward", "input delta", alternative="np.flip(W) without axis",
+        hint="rotate only the two spatial axes: W[::-1, ::-1] (or np.flip(W, axis=(0, 1))); "
+             "np.flip(W) without an axis also reverses the input and output channels",
+        mutant=Mutant("conv.py", "rot = w[::-1, ::-1, :, :]", "rot = np.flip(w)")),
+    Mistake(
         "conv-delta-weights-overwrite", "conv delta weights with = instead of +=", "2.3",
         "calculate_delta_weights", "weights", contract="accumulate",
         hint="calculate_delta_weights ADDS (+=) to the parameter deltas: the trainer zeroes them "
@@ -45,6 +51,13 @@ MISTAKES = [
         mutant=Mutant("conv.py", "dy1[:, 0:Ho * sh:sh, 0:Wo * sw:sw, :] = dy",
                       "dy1[:, 0:Ho, 0:Wo, :] = dy")),
     Mistake(
+        "conv-stride-ignored-delta-weights", "stride ignored in calculate_delta_weights", "2.4",
+        "calculate_delta_weights", "weights", alternative="stride ignored in calculate_delta",
+        hint="output (ho, wo) read the window starting at (ho·sh, wo·sw) of the padded input: "
+             "take the same window when you multiply it with δY[:, ho, wo, :]",
+        mutant=Mutant("conv.py", "                window = xp[:, ho * sh:ho * sh + kh, wo * sw:wo * sw + kw, :]  # [N, kh, kw, C_in]\n                # every",
+                      "                window = xp[:, ho:ho + kh, wo:wo + kw, :]  # [N, kh, kw, C_in]\n                # every")),
+    Mistake(
         "conv-padding-off-by-one", "padding off by one", "2.4", "backward", "input delta",
         alternative="padding off by one",
         hint="forward padded the input by ph rows on each side, so pixel h of X is row h + ph of "
@@ -66,6 +79,13 @@ MISTAKES = [
              "(row i, then column j) gives k = i·pw + j, so i = k // pw, j = k % pw; a "
              "column-major flatten (order='F') gives k = i + ph·j instead",
         mutant=Mutant("pooling.py", "i, j = k // pw, k % pw", "i, j = k % pw, k // pw")),
+    Mistake(
+        "maxpool-overlap-assigned", "max-pool backward assigns δY (=) instead of adding it",
+        "2.5", "backward", "input delta", alternative="written with = instead of added",
+        hint="with stride < window the windows overlap, and one input can be the maximum of "
+             "several of them: it gets the SUM of their δY, so add (+=) into δX (zeroed first)",
+        mutant=Mutant("pooling.py", "dx[n, h0 + i, w0 + j, c] += dy[:, ho, wo, :]",
+                      "dx[n, h0 + i, w0 + j, c] = dy[:, ho, wo, :]")),
     Mistake(
         "maxpool-deltas-not-zeroed", "max-pool backward adds into δX without zeroing it", "2.5",
         "backward", "input delta", contract="overwrite",

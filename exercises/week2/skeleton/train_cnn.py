@@ -17,9 +17,9 @@ from pooling import AvgPool2D, MaxPool2D  # noqa: F401
 def build_cnn(seed=0):
     """A Network on 8x8x1 images with YOUR Conv2D and YOUR pooling, ending in 10 scores.
 
-    For example: conv 3x3 (1->8, padding 1) -> ReLU -> max-pool 2 -> Flatten ->
-    FC -> 10, with ``SoftmaxCrossEntropy()`` as the loss. Work out the
-    FC's input size from the shapes.
+    For example: conv 3x3 (1->8) -> ReLU -> max-pool 2 -> Flatten -> FC -> 10,
+    with ``SoftmaxCrossEntropy()`` as the loss. Work out the FC's input size
+    from the shapes (README.md, 2.7).
     """
     raise NotImplementedError("Exercise 2.7: build_cnn — Network(InputLayer((8, 8, 1), "
                               "num_classes=10), [your Conv2D, ReLU(), your MaxPool2D, Flatten(), "

@@ -12,10 +12,11 @@ from pooling import MaxPool2D
 
 
 def build_cnn(seed=0):
-    """8x8x1 -> YOUR conv 3x3 (1->8, padding 1) -> ReLU -> YOUR max-pool 2 -> FC 4·4·8 -> 10."""
+    """8x8x1 -> YOUR conv 3x3 (1->8) -> ReLU -> YOUR max-pool 2 -> Flatten -> FC 3·3·8 -> 10."""
     return Network(InputLayer((8, 8, 1), num_classes=10),
-                   [Conv2D(1, 8, 3, padding=1, seed=seed), ReLU(), MaxPool2D(2),   # 8x8 -> 4x4
-                    Flatten(), FullyConnected(4 * 4 * 8, 10, seed=seed + 1)],
+                   [Conv2D(1, 8, 3, seed=seed), ReLU(),         # [N, 8, 8, 1] -> [N, 6, 6, 8]
+                    MaxPool2D(2), Flatten(),                    # -> [N, 3, 3, 8] -> [N, 72]
+                    FullyConnected(3 * 3 * 8, 10, seed=seed + 1)],
                    SoftmaxCrossEntropy())
 
 
