@@ -99,4 +99,13 @@ MISTAKES = [
              "gets δY/(ph·pw), not δY",
         mutant=Mutant("pooling.py", "dy[:, ho:ho + 1, wo:wo + 1, :] / (ph * pw)",
                       "dy[:, ho:ho + 1, wo:wo + 1, :]")),
+    Mistake(
+        "cnn-does-not-learn", "the CNN does not learn (learning rate)", "2.7", "train",
+        "test accuracy",
+        hint="when 2.1, 2.3 and 2.5 pass, the layers are right and the training is the problem: "
+             "keep train's learning rate 0.3 (0.003 barely moves in 4 epochs, 3 diverges), end "
+             "in 10 raw scores with SoftmaxCrossEntropy (no Softmax layer before it), and put a "
+             "ReLU after the conv",
+        mutant=Mutant("train_cnn.py", "epochs=4, batch_size=32, learning_rate=0.3",
+                      "epochs=4, batch_size=32, learning_rate=0.003")),
 ]
