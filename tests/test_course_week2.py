@@ -45,3 +45,11 @@ def test_exercises_2_1_to_2_3_each_need_only_their_own_method(tmp_path):
     assert results["2.1"].passed, results["2.1"].details()
     for ex in ("2.2", "2.3"):
         assert results[ex].failure.exception.startswith(f"NotImplementedError: Exercise {ex}:")
+
+
+def test_check_methods_rejects_an_unknown_method():
+    import pytest
+    from framework import Conv2D
+    from framework.grading.methods import check_methods
+    with pytest.raises(ValueError, match="unknown methods"):
+        check_methods(Conv2D, Conv2D, [], ("fwd",))

@@ -2,8 +2,8 @@
 
 The framework's own layers (``framework.Conv2D``, ``MaxPool2D``,
 ``AvgPool2D``) are the reference. Exercises 2.1-2.3 each check one method
-of Conv2D on stride 1 and no padding, so they can be done (and pass) one
-after the other; 2.4 runs the whole layer protocol, with a finite-difference
+of Conv2D on stride 1 and no padding (``framework.grading.methods``), so
+they can be done (and pass) one after the other; 2.4 runs the whole layer protocol, with a finite-difference
 check, on strided and padded cases. See ``exercises/CONTRIBUTING.md``.
 """
 from __future__ import annotations
@@ -17,8 +17,9 @@ import numpy as np
 import framework
 from framework import AvgPool2D, Conv2D, MaxPool2D, Shape, Tensor
 from framework.data import load_digits_images, train_test_split
-from framework.grading import (CheckFailed, Exercise, LayerCase, Submission, call,
-                               check_layer_against, compare_values, fail)
+from framework.grading import (Exercise, LayerCase, Submission, call, check_layer_against,
+                               fail)
+from framework.grading.methods import check_methods
 
 F64 = np.float64
 Alternative = Callable[..., np.ndarray]
@@ -206,118 +207,6 @@ def maxpool_alternatives(pool: Any, stride: Any = None) -> dict[str, dict[str, A
                          "overlapping windows keeps only the last window's δY": assigned}}
 
 
-# -- a check of some methods only (2.1-2.3 each check one method of Conv2D) -----------------------
-def check_methods(student_cls: Any, reference_cls: Any, case: LayerCase, methods: tuple[str, ...],
-                  alternatives: dict[str, dict[str, Alternative]], seed: int = 0) -> None:
-    """The layer protocol of ``check_layer_against``, restricted to ``methods``.
-
-    The methods not checked are not called: where the checked one needs
-    their result (backward needs Y, delta weights need δY) the reference
-    provides it. Checked: constructor and params, ``output_shape``, then per
-    method in ``methods`` the math and the overwrite/accumulate contract.
-
-    Raises:
-        CheckFailed: at the first wrong quantity.
-    """
-    rng = np.random.default_rng(seed)
-    desc = case.describe(student_cls)
-    student = call("__init__", "the student's layer", student_cls, *case.args, **case.kwargs,
-                   case=desc)
-    ref = reference_cls(*case.args, **case.kwargs)
-    undeclared = call("params", "params", student.undeclared_tensors, case=desc)
-    if undeclared:
-        fail("params", f"parameter '{undeclared[0]}'",
-             f"'{undeclared[0]}' is a Tensor attribute but not in params; declare it with "
-             f"self.add_param", case=desc)
-    names = call("params", "param_names", student.param_names, case=desc)
-    if sorted(names) != sorted(ref.param_names()):
-        fail("params", "params", f"params are {names}, expected {ref.param_names()}", case=desc)
-    ps = dict(zip(names, student.params))
-    for p in student.params:
-        p.astype_(F64)
-    params = {n: p.view().copy() for n, p in zip(ref.param_names(), ref.params)}
-    shape = Shape(case.input_shape)
-    out = call("output_shape", "output shape", student.output_shape, shape, case=desc)
-    if Shape(out) != ref.output_shape(shape):
-        fail("output_shape", "output shape",
-             f"returns {Shape(out)}, expected {ref.output_shape(shape)}", case=desc)
-    out_dims = ref.output_shape(shape).dims
-    batch = case.input_shape[0]
-
-    x = rng.standard_normal(case.input_shape)
-    xs, xr = Tensor.from_numpy(x, dtype=F64), Tensor.from_numpy(x, dtype=F64)
-    ys, yr = Tensor(out_dims, dtype=F64), Tensor(out_dims, dtype=F64)
-    ref.forward([xr], [yr])
-    y_ref = yr.view().copy()
-
-    def alts(key, *args):
-        out = {}
-        for name, fn in alternatives.get(key, {}).items():
-            try:
-                out[name] = np.asarray(fn(*args), dtype=F64)
-            except (ValueError, IndexError, TypeError):
-                continue
-        return out
-
-    if "forward" in methods:
-        ys.elements[...] = 1e3
-        call("forward", "output Y", student.forward, [xs], [ys], case=desc)
-        try:
-            compare_values("forward", "output Y", ys.view(), y_ref, case=desc, batch=batch,
-                           alternatives=alts("forward", x, y_ref, None, params),
-                           window=case.window)
-        except CheckFailed as e:
-            if e.failure.factor is None and np.allclose(ys.view() - 1e3, y_ref, atol=1e-6):
-                e.failure.contract = "overwrite"
-                e.failure.message = "forward adds to the output (+=) instead of overwriting it (=)"
-            raise
-    else:
-        ys.view()[...] = y_ref
-
-    dy = rng.standard_normal(out_dims)
-    ys.delta_view()[...] = dy
-    yr.delta_view()[...] = dy
-    if "backward" in methods:
-        xs.deltas[...] = 0.0
-        call("backward", "input delta δX", student.backward, [ys], [xs], case=desc)
-        ref.backward([yr], [xr])
-        dx_ref = xr.delta_view().copy()
-        compare_values("backward", "input delta δX", xs.delta_view(), dx_ref, case=desc,
-                       batch=batch, window=case.window,
-                       alternatives=alts("backward", x, y_ref, dy, params))
-        junk = rng.standard_normal(case.input_shape)
-        xs.delta_view()[...] = junk
-        call("backward", "input delta δX", student.backward, [ys], [xs], case=desc)
-        compare_values("backward", "input delta δX", xs.delta_view(), dx_ref, case=desc,
-                       contract="overwrite",
-                       message="backward must overwrite (=) the input deltas, but the result "
-                               "depends on what was in them before (does it add with +=?)")
-
-    if "calculate_delta_weights" in methods:
-        for p in student.params + ref.params:
-            p.deltas[...] = 0.0
-        call("calculate_delta_weights", "parameter deltas", student.calculate_delta_weights,
-             [ys], [xs], case=desc)
-        ref.calculate_delta_weights([yr], [xr])
-        for n, p in zip(ref.param_names(), ref.params):
-            compare_values("calculate_delta_weights", f"delta of '{n}' (∂L/∂{n})",
-                           ps[n].delta_view(), p.delta_view(), case=desc, batch=batch,
-                           alternatives=alts(n, x, y_ref, dy, params))
-        prefill = {n: rng.standard_normal(ps[n].shape.dims) for n in names}
-        for n in names:
-            ps[n].delta_view()[...] = prefill[n]
-        call("calculate_delta_weights", "parameter deltas", student.calculate_delta_weights,
-             [ys], [xs], case=desc)
-        for n, p in zip(ref.param_names(), ref.params):
-            compare_values("calculate_delta_weights", f"delta of '{n}' (∂L/∂{n})",
-                           ps[n].delta_view(), prefill[n] + p.delta_view(), case=desc,
-                           contract="accumulate",
-                           alternatives={"this batch's gradient alone (previous deltas replaced)":
-                                         p.delta_view()},
-                           message="calculate_delta_weights must add (+=) to the parameter "
-                                   "deltas, but the previous deltas were not kept")
-
-
 # -- 2.1-2.4 Conv2D --------------------------------------------------------------------------------
 def conv_case(batch: int, h: int, w: int, c_in: int, c_out: int, k: Any, seed: int,
               stride: Any = 1, padding: Any = 0) -> Case:
@@ -341,9 +230,8 @@ PLAIN_CASES = [conv_case(3, 5, 5, 2, 3, 3, 1), conv_case(4, 4, 6, 3, 2, (2, 3), 
 
 
 def _check_conv_method(sub: Submission, method: str) -> None:
-    cls = sub.get("conv", "Conv2D")
-    for case in PLAIN_CASES:
-        check_methods(cls, Conv2D, case, (method,), conv_alternatives())
+    check_methods(sub.get("conv", "Conv2D"), Conv2D, PLAIN_CASES, (method,),
+                  alternatives=conv_alternatives())
 
 
 def check_conv_forward(sub: Submission) -> None:
