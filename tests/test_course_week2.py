@@ -1,10 +1,12 @@
 """Week 2's checks beyond the mutants: exercise 2.7's layer and speed checks, and 2.1-2.3 one method each."""
 import shutil
-from pathlib import Path
 
+import pytest
+
+from framework import Conv2D
 from framework.grading import Submission, load_week, run_exercise
+from framework.grading.methods import check_methods
 
-ROOT = Path(__file__).resolve().parents[1]
 WEEK = load_week("week2")
 SOLUTION = WEEK.path / "solution"
 
@@ -48,8 +50,5 @@ def test_exercises_2_1_to_2_3_each_need_only_their_own_method(tmp_path):
 
 
 def test_check_methods_rejects_an_unknown_method():
-    import pytest
-    from framework import Conv2D
-    from framework.grading.methods import check_methods
     with pytest.raises(ValueError, match="unknown methods"):
         check_methods(Conv2D, Conv2D, [], ("fwd",))

@@ -3,8 +3,9 @@
 The framework's own layers (``framework.Conv2D``, ``MaxPool2D``,
 ``AvgPool2D``) are the reference. Exercises 2.1-2.3 each check one method
 of Conv2D on stride 1 and no padding (``framework.grading.methods``), so
-they can be done (and pass) one after the other; 2.4 runs the whole layer protocol, with a finite-difference
-check, on strided and padded cases. See ``exercises/CONTRIBUTING.md``.
+they can be done (and pass) one after the other; 2.4 runs the whole layer
+protocol, with a finite-difference check, on strided and padded cases.
+See ``exercises/CONTRIBUTING.md``.
 """
 from __future__ import annotations
 
