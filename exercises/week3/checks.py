@@ -161,13 +161,18 @@ def _alts(U, W, b, X, dy, names, key, pick, h0=None, c0=None) -> dict:
 def _attribute(layer, name: str, shape: tuple, method: str, meaning: str, case: str):
     v = getattr(layer, name, None)
     if v is None:
-        fail(method, f"self.{name}", f"after {method}, self.{name} must hold {meaning}, "
+        fail(method, f"attribute self.{name}", f"after {method}, self.{name} must hold {meaning}, "
              f"an array {list(shape)}; it is {'missing' if not hasattr(layer, name) else 'None'}",
              case=case)
-    a = np.asarray(v, dtype=F64)
-    if a.size != int(np.prod(shape)):
-        fail(method, f"self.{name}", f"has shape {a.shape}, expected {shape} ({meaning})", case=case)
-    return a.reshape(shape)
+    try:
+        a = np.asarray(v, dtype=F64)
+    except (TypeError, ValueError) as e:
+        fail(method, f"attribute self.{name}", f"is not an array of numbers ({e}); store {meaning} as an "
+             f"array {list(shape)}", case=case)
+    if a.shape != tuple(shape):
+        fail(method, f"attribute self.{name}", f"has shape {a.shape}, expected {tuple(shape)} ({meaning}): "
+             f"batch first, then the time step (self.{name}[:, t] is step t)", case=case)
+    return a
 
 
 def _blocks(H: int):

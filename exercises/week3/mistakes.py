@@ -59,6 +59,14 @@ MISTAKES = [
         hint="tensors are column-major: write through the logical view, y.view()[...] = self.h; "
              "y.elements is the flat column-major buffer, not h.ravel()",
         mutant=Mutant("lstm.py", "y.view()[...] = self.h\n", "y.elements[...] = self.h.ravel()\n")),
+    Mistake(
+        "lstm-steps-time-major", "per-step arrays stored time-major [T, N, ...]", "3.2", "forward",
+        "attribute self.",
+        hint="store every step batch first, as the tensors are: self.c = np.zeros((N, T, H)), then "
+             "self.c[:, t] = c_t (a list of the steps, or np.zeros((T, N, H)), is [T, N, H])",
+        mutant=Mutant("lstm.py", "        if self.return_sequences:\n            y.view()[...] = self.h\n",
+                      "        self.gates = self.gates.transpose(1, 0, 2)\n"
+                      "        if self.return_sequences:\n            y.view()[...] = self.h\n")),
     # -- 3.3 backpropagation through time ------------------------------------------------------------
     Mistake(
         "lstm-bptt-no-recurrent", "BPTT drops the recurrent delta", "3.3", "backward", "δh_t",
@@ -109,6 +117,16 @@ MISTAKES = [
         hint="backward OVERWRITES the input deltas (=): they hold junk from the previous batch; "
              "only parameter deltas accumulate",
         mutant=Mutant("lstm.py", "dX[:, t] = self.delta_a[:, t]", "dX[:, t] += self.delta_a[:, t]")),
+    Mistake(
+        "lstm-deltas-time-major", "per-step deltas stored as a list / time-major", "3.3",
+        "backward", "attribute self.delta",
+        hint="store the deltas batch first: self.delta_c = np.zeros((N, T, H)), then "
+             "self.delta_c[:, t] = δc_t (a list of the steps is [T, N, H])",
+        mutant=Mutant("lstm.py", "y = in_tensors[0], out_tensors[0]\n"
+                                 "        self.bptt(self.sequence_deltas(y))\n",
+                      "y = in_tensors[0], out_tensors[0]\n"
+                      "        self.bptt(self.sequence_deltas(y))\n"
+                      "        self.delta_c = list(self.delta_c.transpose(1, 0, 2))\n")),
     # -- 3.4 delta weights ----------------------------------------------------------------------------
     Mistake(
         "lstm-delta-weights-overwrite", "= instead of += in calculate_delta_weights", "3.4",

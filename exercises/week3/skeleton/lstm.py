@@ -66,9 +66,13 @@ class LSTM(Layer):
 
     # -- 3.3 backpropagation through time -------------------------------------------------------
     def bptt(self, dy):
-        """Fill ``delta_h``, ``delta_c`` [N, T, H] and ``delta_a`` [N, T, 4H] from ``dy`` [N, T, H]."""
+        """Backpropagation through time from the output deltas ``dy`` [N, T, H].
+
+        Fills ``self.delta_h``, ``self.delta_c`` [N, T, H] and ``self.delta_a`` [N, T, 4H].
+        """
         raise NotImplementedError("Exercise 3.3: LSTM.bptt — for t = T−1..0: δh_t = δy_t + "
-                                  "δa_{t+1}·Wᵀ; δc_t = δc_{t+1}⊙f_{t+1} + δh_t⊙o_t⊙(1 − tanh²c_t); "
+                                  "δa_{t+1}·Wᵀ; δc_t = δc_{t+1}⊙f_{t+1} + "
+                                  "δh_t⊙o_t⊙(1 − tanh²c_t); "
                                   "δa_t[i, f, o, g]; store self.delta_h, self.delta_c, self.delta_a")
 
     def sequence_deltas(self, y):
@@ -81,7 +85,8 @@ class LSTM(Layer):
         return dy
 
     def backward(self, out_tensors, in_tensors):
-        raise NotImplementedError("Exercise 3.3: LSTM.backward — self.bptt(self.sequence_deltas(y)), "
+        raise NotImplementedError("Exercise 3.3: LSTM.backward — "
+                                  "self.bptt(self.sequence_deltas(y)), "
                                   "then δx_t = δa_t·Uᵀ for every step (overwrite)")
 
     # -- 3.4 delta weights -----------------------------------------------------------------------
@@ -89,5 +94,6 @@ class LSTM(Layer):
         x, y = in_tensors[0], out_tensors[0]
         if self.delta_a is None:  # no backward since forward (a Network skips the first layer's)
             self.bptt(self.sequence_deltas(y))
-        raise NotImplementedError("Exercise 3.4: LSTM.calculate_delta_weights — ∂U += Σ_t x_tᵀ·δa_t, "
+        raise NotImplementedError("Exercise 3.4: LSTM.calculate_delta_weights — "
+                                  "∂U += Σ_t x_tᵀ·δa_t, "
                                   "∂W += Σ_t h_{t−1}ᵀ·δa_t (h_{−1} = 0), ∂b += Σ_t Σ_n δa_t")

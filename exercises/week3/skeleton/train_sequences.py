@@ -1,4 +1,7 @@
-"""Exercise 3.5: your LSTM reads the shipped 8x8 digits row by row and classifies them."""
+"""Exercise 3.5: your LSTM reads the shipped 8x8 digits row by row (see README.md).
+
+Run it: python train_sequences.py (from your folder, with the framework importable).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +13,8 @@ from lstm import LSTM
 
 def to_sequences(images):
     """``[N, 8, 8, 1]`` images -> ``[N, T=8, F=8]`` sequences: step t is image row t."""
-    raise NotImplementedError("Exercise 3.5: to_sequences — x[n, t, f] = images[n, row t, column f, 0]")
+    raise NotImplementedError("Exercise 3.5: to_sequences — "
+                              "x[n, t, f] = images[n, row t, column f, 0]")
 
 
 def build_network(seed=0):

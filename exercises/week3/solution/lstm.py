@@ -85,13 +85,16 @@ class LSTM(Layer):
 
     # -- 3.3 backpropagation through time -------------------------------------------------------
     def bptt(self, dy):
-        """Fill ``delta_h``, ``delta_c`` [N, T, H] and ``delta_a`` [N, T, 4H] from ``dy`` [N, T, H]."""
+        """Backpropagation through time from the output deltas ``dy`` [N, T, H].
+
+        Fills ``self.delta_h``, ``self.delta_c`` [N, T, H] and ``self.delta_a`` [N, T, 4H].
+        """
         N, T, H = self.h.shape
         self.delta_h = np.zeros((N, T, H))
         self.delta_c = np.zeros((N, T, H))
         self.delta_a = np.zeros((N, T, 4 * H))
         W = self.W.view()
-        dc_next = np.zeros((N, H))                         # δc sent back from step t+1 (0 after T−1)
+        dc_next = np.zeros((N, H))                         # δc_{t+1}⊙f_{t+1}; 0 after T−1
         for t in reversed(range(T)):
             i, f, o, g = (self.gates[:, t, q * H:(q + 1) * H] for q in range(4))
             c_prev = self.c[:, t - 1] if t > 0 else np.zeros((N, H))

@@ -1,4 +1,7 @@
-"""Exercise 3.5 (solution): your LSTM reads the shipped 8x8 digits row by row and classifies them."""
+"""Exercise 3.5 (solution): your LSTM reads the shipped 8x8 digits row by row and classifies them.
+
+Run it: python train_sequences.py (from your folder, with the framework importable).
+"""
 from __future__ import annotations
 
 import numpy as np
