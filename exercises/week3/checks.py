@@ -216,6 +216,23 @@ def check_cell(sub: Submission) -> None:
 
 # -- 3.2 the sequence ----------------------------------------------------------------------------
 SEQ_CASES = [(3, 4, 3, 2, True, 3), (4, 3, 2, 3, False, 4)]  # N, T, F, H, return_sequences, seed
+# The README's "by hand" example: one unit over two steps, L = h_1 (δy_0 = 0, δy_1 = 1).
+HAND = {"U": [[0.4, -0.2, 0.6, 0.8]], "W": [[0.1, 0.3, -0.5, 0.7]], "bias": [0.0, 1.0, 0.0, 0.0],
+        "X": [[[1.0], [2.0]]], "dy": [[[0.0], [1.0]]]}
+
+
+def _sequence_cases(seed_offset: int):
+    """``(U, W, b, X, dy, return_sequences, case)``: the README's hand example first, then random ones."""
+    U, W, b, X, dy = (np.asarray(HAND[k], dtype=F64) for k in ("U", "W", "bias", "X", "dy"))
+    yield U, W, b, X, dy, True, _describe(1, 2, 1, 1, True) + ": the README's example by hand"
+    for n, t, f, h, rs, seed in SEQ_CASES:
+        U, W, b = _weights(f, h, seed)
+        rng = np.random.default_rng(seed + seed_offset)
+        X = rng.standard_normal((n, t, f))
+        dy = rng.standard_normal((n, t, h))
+        if not rs:
+            dy[:, :-1] = 0.0
+        yield U, W, b, X, dy, rs, _describe(n, t, f, h, rs)
 SEQ_BUGS = ("c_not_carried", "order_ifgo", "h_no_tanh", "no_bias")
 
 
@@ -260,10 +277,9 @@ def _compare_steps(layer, ref, U, W, b, X, case, bugs, h0=None, c0=None, quantit
 def check_sequence_forward(sub: Submission) -> None:
     """forward over whole sequences, both output modes: every step's gates, c_t, h_t, then Y; then a second batch."""
     cls = sub.get("lstm", "LSTM")
-    for n, t, f, h, rs, seed in SEQ_CASES:
-        U, W, b = _weights(f, h, seed)
-        X = np.random.default_rng(seed + 20).standard_normal((n, t, f))
-        case = _describe(n, t, f, h, rs)
+    for U, W, b, X, _, rs, case in _sequence_cases(20):
+        n, t, f = X.shape
+        h = W.shape[0]
         layer, x, y = _student_forward(cls, U, W, b, X, rs, case)
         ref = _reference(U, W, b, X, np.zeros((n, t, h)), rs)
         _compare_steps(layer, ref, U, W, b, X, case, SEQ_BUGS)
@@ -275,7 +291,7 @@ def check_sequence_forward(sub: Submission) -> None:
              hs[:, -1].ravel().reshape((n, h), order="F")}
         compare_values("forward", "output Y", y.view(), ref["Y"], case=case, alternatives=alts)
         # a second batch through the same layer starts again from h_{−1} = c_{−1} = 0
-        X2 = np.random.default_rng(seed + 30).standard_normal((n, t, f))
+        X2 = np.random.default_rng(n + 30).standard_normal((n, t, f))
         case2 = case + ", the second forward of the layer (another batch)"
         _student_forward(cls, U, W, b, X2, rs, case2, layer)
         ref2 = _reference(U, W, b, X2, np.zeros((n, t, h)), rs)
@@ -322,14 +338,10 @@ BPTT_BUGS = ("no_recurrent", "dc_no_forget", "dc_not_carried", "tanh_prime_of_c"
 def check_bptt(sub: Submission) -> None:
     """backward: per step t = T−1 … 0, δh_t, δc_t, δa_t (by gate), then δX and the overwrite contract."""
     cls = sub.get("lstm", "LSTM")
-    for n, t, f, h, rs, seed in SEQ_CASES:
-        U, W, b = _weights(f, h, seed)
-        rng = np.random.default_rng(seed + 40)
-        X = rng.standard_normal((n, t, f))
-        dy = rng.standard_normal((n, t, h))
-        if not rs:
-            dy[:, :-1] = 0.0
-        case = _describe(n, t, f, h, rs)
+    rng = np.random.default_rng(40)
+    for U, W, b, X, dy, rs, case in _sequence_cases(40):
+        n, t, f = X.shape
+        h = W.shape[0]
         ref = _reference(U, W, b, X, dy, rs)
         layer, x, y = _forward_or_reference_state(cls, U, W, b, X, rs, case, ref)
         y.delta_view()[...] = dy if rs else dy[:, -1]
