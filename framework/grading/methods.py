@@ -17,8 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..shape import Shape
-from .checks import Alternative, LayerCase, _alternatives, _build, _params, _tensor, call, \
-    compare_values, fail
+from .checks import Alternative, _alternatives, call, compare_values, fail
+from .layer_checks import LayerCase, _build, _params, _tensor
 from .report import CheckFailed
 
 METHODS = ("forward", "backward", "calculate_delta_weights")
