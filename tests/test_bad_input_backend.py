@@ -313,6 +313,29 @@ def test_every_contract_operation_has_a_numpy_check():
     assert sorted(numpy_checks.CHECKS) == sorted(NAMES)
 
 
+def test_numpy_checks_take_the_contract_arguments():
+    """A keyword call (ops.relu_backward(x=.., dy=.., dx=..)) reaches the checker with the same names."""
+    import inspect
+
+    from framework.backend import numpy_checks
+    from framework.backend.contract import OPERATIONS
+
+    for op in OPERATIONS:
+        params = list(inspect.signature(numpy_checks.CHECKS[op.name]).parameters)
+        assert params == [a.strip("[]") for a in op.args], op.name
+
+
+def test_keyword_calls_are_checked_on_numpy():
+    x = np.ones((2, 3), dtype=np.float32)
+    with backend.use("numpy"):
+        ops = backend.get(np.float32)
+        ops.relu_backward(x=x, dy=x, dx=np.empty_like(x))
+        with pytest.raises(ValueError, match=r"dx: expected shape \(2, 3\) \(that of x\), got \(3, 2\)"):
+            ops.relu_backward(x=x, dy=x, dx=np.empty((3, 2), dtype=np.float32))
+        with pytest.raises(TypeError, match=r"out: expected a numpy.ndarray of float32 or float64, got None"):
+            ops.matmul(x, x.T.copy(order="F"), out=None)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_valid_image_and_sequence_calls_pass_the_numpy_checks(dtype):
     """The checks refuse nothing a valid call passes, in float32 and float64 (gradient checker)."""

@@ -160,31 +160,40 @@ def _unary(x: Any, y: Any) -> None:
     same_shape(x=x, y=y)
 
 
-def _binary(names: tuple[str, str, str]) -> Callable[..., None]:
-    n0, n1, n2 = names
-
-    def check(u: Any, v: Any, out: Any) -> None:
-        if _ok(u) and _ok(v) and _ok(out) and u.shape == v.shape == out.shape \
-                and out.flags.writeable:
-            return
-        array(n0, u)
-        array(n1, v)
-        array(n2, out, writeable=True)
-        same_shape(**{n0: u, n1: v, n2: out})
-    return check
+def _binary(names: tuple[str, str, str], u: Any, v: Any, out: Any) -> None:
+    if _ok(u) and _ok(v) and _ok(out) and u.shape == v.shape == out.shape and out.flags.writeable:
+        return
+    array(names[0], u)
+    array(names[1], v)
+    array(names[2], out, writeable=True)
+    same_shape(**{names[0]: u, names[1]: v, names[2]: out})
 
 
-def _rows(names: tuple[str, ...]) -> Callable[..., None]:
-    """Softmax: arrays of one ``[R, C]`` shape, the last one written."""
-    def check(*arrays: Any) -> None:
-        out = arrays[-1]
-        if all(_ok(a) and a.ndim == 2 and a.shape == out.shape for a in arrays) \
-                and out.flags.writeable:
-            return
-        for i, (arg, arr) in enumerate(zip(names, arrays)):
-            matrix_2d(arg, arr, writeable=i == len(arrays) - 1)
-        same_shape(**dict(zip(names, arrays)))
-    return check
+# The checkers take the contract's argument names, so keyword calls work too.
+def _from_output(y: Any, dy: Any, dx: Any) -> None:
+    _binary(("y", "dy", "dx"), y, dy, dx)
+
+
+def _relu_backward(x: Any, dy: Any, dx: Any) -> None:
+    _binary(("x", "dy", "dx"), x, dy, dx)
+
+
+def _softmax_forward(x: Any, y: Any) -> None:
+    if _ok(x) and _ok(y) and x.ndim == 2 and x.shape == y.shape and y.flags.writeable:
+        return
+    matrix_2d("x", x)
+    matrix_2d("y", y, writeable=True)
+    same_shape(x=x, y=y)
+
+
+def _softmax_backward(y: Any, dy: Any, dx: Any) -> None:
+    if _ok(y) and _ok(dy) and _ok(dx) and y.ndim == 2 and y.shape == dy.shape == dx.shape \
+            and dx.flags.writeable:
+        return
+    matrix_2d("y", y)
+    matrix_2d("dy", dy)
+    matrix_2d("dx", dx, writeable=True)
+    same_shape(y=y, dy=dy, dx=dx)
 
 
 # ---------------------------------------------------------------- images
@@ -383,9 +392,9 @@ def _lstm_bias_grad(dgates: Any, dbias: Any) -> None:
 CHECKS: dict[str, Callable[..., None]] = {
     "matmul": _matmul, "add_bias": _add_bias, "bias_grad": _bias_grad,
     "sigmoid_forward": _unary, "relu_forward": _unary, "tanh_forward": _unary,
-    "sigmoid_backward": _binary(("y", "dy", "dx")), "relu_backward": _binary(("x", "dy", "dx")),
-    "tanh_backward": _binary(("y", "dy", "dx")),
-    "softmax_forward": _rows(("x", "y")), "softmax_backward": _rows(("y", "dy", "dx")),
+    "sigmoid_backward": _from_output, "relu_backward": _relu_backward,
+    "tanh_backward": _from_output,
+    "softmax_forward": _softmax_forward, "softmax_backward": _softmax_backward,
     "im2col": _im2col, "col2im": _col2im, "conv2d_forward": _conv2d_forward,
     "conv2d_backward": _conv2d_backward, "conv2d_delta_weights": _conv2d_delta_weights,
     "maxpool2d_forward": _pool_forward, "maxpool2d_backward": _maxpool2d_backward,
