@@ -323,7 +323,8 @@ def _refuse_nonfinite(who: str, what: str, values: np.ndarray) -> None:
     if not np.all(np.isfinite(values)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
         raise ValueError(f"{who}: the {what} contains {values[bad]} at index {bad}; a gradient "
-                         f"check needs finite numbers (this says nothing about your gradients)")
+                         f"check needs finite numbers (this says nothing about your gradients); pass a finite "
+                         f"{what}")
 
 
 def _warnings_for(layer: Layer, shape: Shape) -> list[str]:

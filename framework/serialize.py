@@ -112,12 +112,13 @@ def _checked_param(path: str | os.PathLike, key: str, array: np.ndarray, param: 
     if array.dtype.kind not in "biuf":
         raise ValueError(f"{path}: {key} has dtype {array.dtype} in the file, expected real "
                          f"numbers (float32); the file was not written by save_network or was "
-                         f"altered; nothing was loaded")
+                         f"altered; nothing was loaded (save it again with save_network)")
     with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: caught below
         values = array.astype(param.dtype)
     if not np.all(np.isfinite(values)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
         raise ValueError(f"{path}: {key} holds {array[bad]} at index {bad} in the file, expected "
                          f"finite values that fit {param.dtype} (a network saved after its "
-                         f"training diverged holds NaN or inf); nothing was loaded")
+                         f"training diverged holds NaN or inf); nothing was loaded (load a file "
+                         f"saved before the divergence)")
     return values

@@ -68,7 +68,8 @@ def real_array(values: Any, what: str = "Tensor data", dtype: Any = None) -> np.
     """
     prefix = f"{what}: " if what else ""
     if values is None:
-        raise NotRealError(f"{prefix}expected real numbers, got None")
+        raise NotRealError(f"{prefix}expected real numbers, got None; pass an array of numbers, "
+                           f"e.g. np.zeros(shape)")
     try:
         a = np.asarray(values)
     except ValueError as e:  # ragged nested lists

@@ -166,14 +166,7 @@ def _values(a):
         return None
 
 
-# Known defects, owned by the backend (framework/backend), listed in issue 10. They are
-# marked, not hidden: pytest -ra lists them, and they XPASS once fixed.
-NUMPY_UNCHECKED = pytest.mark.xfail(
-    reason="issue 10: the NumPy backend's wrappers check no argument: wrong shapes broadcast, "
-           "complex/str/None outputs, beta other than 0 or 1 and scalars are accepted, None or "
-           "lists as inputs fail with AttributeError; to be fixed in framework/backend",
-    strict=False)
-BACKENDS = [pytest.param("numpy", id="numpy", marks=NUMPY_UNCHECKED), pytest.param("c", id="c")]
+BACKENDS = [pytest.param("numpy", id="numpy"), pytest.param("c", id="c")]
 # The C wrappers of these ops once accepted partially overlapping buffers and computed
 # garbage (the matrix product, conv, pool and LSTM wrappers always refused them).
 C_OVERLAP_UNCHECKED = {"add_bias", "bias_grad", "relu_forward", "relu_backward", "sigmoid_forward",
@@ -249,3 +242,110 @@ def test_c_wrappers_refuse_partially_overlapping_buffers(op_name):
         exc = _run(lambda: getattr(backend.get(np.float32), op_name)(*args))
     _check(f"c {op_name}: {roles[out][0]} overlapping the next argument", "either", exc, args[out],
            reference(*before))
+
+
+# ---------------------------------------------------------------- image and sequence operations
+
+def _image_and_sequence_calls(rng):
+    """One valid call per image/sequence operation: ``{op: (argument names, arguments)}``."""
+    from framework.backend.geometry import ConvGeom, PoolGeom
+
+    g = ConvGeom(N=2, H=4, W=3, C=2, kh=2, kw=2)
+    pg = PoolGeom(N=2, H=4, W=4, C=2, ph=2, pw=2, sh=2, sw=2)
+    o, n, t, hid = 3, 2, 3, 2
+    img, pimg, small = (g.N, g.H, g.W, g.C), (pg.N, pg.H, pg.W, pg.C), (pg.N, pg.Ho, pg.Wo, pg.C)
+    r = lambda *shape: rng.uniform(-1, 1, size=shape).astype(np.float32)  # noqa: E731
+    f = lambda *shape: np.asfortranarray(r(*shape))  # noqa: E731
+    return {
+        "im2col": ("x g p", [f(*img), g, f(g.R, g.K)]),
+        "col2im": ("p g x", [f(g.R, g.K), g, f(*img)]),
+        "conv2d_forward": ("x w b y g", [f(*img), f(g.K, o), r(o), f(g.R, o), g]),
+        "conv2d_backward": ("dy w dx g", [f(g.R, o), f(g.K, o), f(*img), g]),
+        "conv2d_delta_weights": ("x dy dw db g", [f(*img), f(g.R, o), f(g.K, o), r(o), g]),
+        "maxpool2d_forward": ("x y g", [f(*pimg), f(*small), pg]),
+        "maxpool2d_backward": ("x dy dx g", [f(*pimg), f(*small), f(*pimg), pg]),
+        "avgpool2d_forward": ("x y g", [f(*pimg), f(*small), pg]),
+        "avgpool2d_backward": ("dy dx g", [f(*small), f(*pimg), pg]),
+        "lstm_cell_forward": ("gates bias c_prev c tanh_c h",
+                              [r(n, 4 * hid), r(4 * hid), r(n, hid), r(n, hid), r(n, hid), r(n, hid)]),
+        "lstm_cell_backward": ("gates c_prev tanh_c dh dc dgates",
+                               [r(n, 4 * hid), r(n, hid), r(n, hid), r(n, hid), r(n, hid), r(n, 4 * hid)]),
+        "lstm_sequence_forward": ("gates w bias hs cs tanh_cs",
+                                  [r(t * n, 4 * hid), f(hid, 4 * hid), r(4 * hid), r((t + 1) * n, hid),
+                                   r((t + 1) * n, hid), r(t * n, hid)]),
+        "lstm_sequence_backward": ("gates w cs tanh_cs dhs dc dgates",
+                                   [r(t * n, 4 * hid), f(hid, 4 * hid), r((t + 1) * n, hid), r(t * n, hid),
+                                    r(t * n, hid), r(n, hid), r(t * n, 4 * hid)]),
+        "lstm_bias_grad": ("dgates dbias", [r(t * n, 4 * hid), r(4 * hid)]),
+    }
+
+
+IMAGE_SEQUENCE_SPOILS = ["None", "list", "scalar", "complex64", "int32", "bigger", "read-only"]
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("how", IMAGE_SEQUENCE_SPOILS)
+def test_image_and_sequence_ops_refuse_a_spoiled_argument(name, how):
+    """Every array argument of every image/sequence op, spoiled, is refused with a named message."""
+    from framework.backend.contract import OPERATIONS
+
+    writes = {op.name: set(op.writes) for op in OPERATIONS}
+    rng = np.random.default_rng(1)
+    for op_name, (names, valid) in _image_and_sequence_calls(rng).items():
+        for k, arg in enumerate(names.split()):
+            if arg == "g" or (how == "read-only" and arg not in writes[op_name]):
+                continue
+            args = [a.copy(order="K") if isinstance(a, np.ndarray) else a for a in valid]
+            _spoil(args, k, (k + 1) % len(args), how, rng)
+            with _use(name):
+                exc = _run(lambda: getattr(backend.get(np.float32), op_name)(*args))
+            assert exc is not None, f"{name} {op_name}: {arg} spoiled as {how!r} was accepted"
+            _refused(exc)
+            # a bigger w sets the sizes the other arguments are then measured against
+            named = arg in str(exc) or (how == "bigger" and "expected" in str(exc))
+            assert named, f"{name} {op_name}: {arg} spoiled as {how!r}: {exc}"
+
+
+def test_every_contract_operation_has_a_numpy_check():
+    from framework.backend import numpy_checks
+    from framework.backend.contract import NAMES
+
+    assert sorted(numpy_checks.CHECKS) == sorted(NAMES)
+
+
+def test_numpy_checks_take_the_contract_arguments():
+    """A keyword call (ops.relu_backward(x=.., dy=.., dx=..)) reaches the checker with the same names."""
+    import inspect
+
+    from framework.backend import numpy_checks
+    from framework.backend.contract import OPERATIONS
+
+    for op in OPERATIONS:
+        params = list(inspect.signature(numpy_checks.CHECKS[op.name]).parameters)
+        assert params == [a.strip("[]") for a in op.args], op.name
+
+
+def test_keyword_calls_are_checked_on_numpy():
+    x = np.ones((2, 3), dtype=np.float32)
+    with backend.use("numpy"):
+        ops = backend.get(np.float32)
+        ops.relu_backward(x=x, dy=x, dx=np.empty_like(x))
+        with pytest.raises(ValueError, match=r"dx: expected shape \(2, 3\) \(that of x\), got \(3, 2\)"):
+            ops.relu_backward(x=x, dy=x, dx=np.empty((3, 2), dtype=np.float32))
+        with pytest.raises(TypeError, match=r"out: expected a numpy.ndarray of float32 or float64, got None"):
+            ops.matmul(x, x.T.copy(order="F"), out=None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_valid_image_and_sequence_calls_pass_the_numpy_checks(dtype):
+    """The checks refuse nothing a valid call passes, in float32 and float64 (gradient checker)."""
+    rng = np.random.default_rng(2)
+    for op_name, (_, valid) in _image_and_sequence_calls(rng).items():
+        args = [np.asarray(a, dtype=dtype, order="K") if isinstance(a, np.ndarray) else a for a in valid]
+        expected = [a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args]
+        with backend.use("numpy"):
+            getattr(backend.get(dtype), op_name)(*args)
+        getattr(backend.numpy_backend, op_name)(*expected)
+        for a, e in zip(args, expected):
+            if isinstance(a, np.ndarray):
+                np.testing.assert_array_equal(a, e, err_msg=op_name)

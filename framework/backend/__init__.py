@@ -26,6 +26,11 @@ Choosing, from the most specific to the least:
 
 float64 work (the gradient checker) always runs on NumPy: the kernel is
 single precision.
+
+The NumPy operations handed out here are checked: ``numpy_checks`` refuses
+a bad argument (wrong shape, not float32/float64, None, a read-only output,
+``beta`` other than 0 or 1) with ``TypeError``/``ValueError`` before the
+reference function runs; ``implementations("numpy")`` is the unchecked table.
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from . import numpy_backend
+from . import numpy_backend, numpy_checks
 from .contract import NAMES as OPERATION_NAMES
 from .contract import OPERATIONS
 
@@ -196,7 +201,12 @@ _late: dict[str, Callable[..., None]] = {}
 
 
 def _numpy_late(op: str) -> Callable[..., None]:
-    """``numpy_backend.<op>``, looked up at every call.
+    """``numpy_backend.<op>``, looked up at every call, after its argument checks.
+
+    The reference functions check nothing (they stay readable);
+    ``numpy_checks.CHECKS[op]`` refuses a bad call first with a message that
+    names the argument, what was expected and what was given, as the C
+    wrappers do.
 
     So a function a student edits (and reloads) or a test patches in
     ``numpy_backend`` is the one that runs, without choosing again. The C
@@ -205,7 +215,10 @@ def _numpy_late(op: str) -> Callable[..., None]:
     """
     fn = _late.get(op)
     if fn is None:
+        check = numpy_checks.CHECKS[op]
+
         def fn(*args: Any, **kwargs: Any) -> None:
+            check(*args, **kwargs)
             return getattr(numpy_backend, op)(*args, **kwargs)
         fn.__name__ = fn.__qualname__ = op
         fn.__doc__ = getattr(numpy_backend, op).__doc__

@@ -11,6 +11,10 @@ as zero-copy views of tensor buffers:
 * elementwise functions take arrays of one shape (1-D flat buffers are fine).
 * ``out`` arguments are written in place; nothing is returned.
 
+These functions check no argument, so that they read as the arithmetic
+alone; the registry runs ``numpy_checks`` before each call it hands to a
+layer (``backend.get(dtype).<op>``).
+
 Overwrite or accumulate is explicit in every docstring, because the layer
 protocol depends on it: forward and backward overwrite, weight gradients
 accumulate.

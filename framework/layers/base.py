@@ -26,7 +26,7 @@ import numpy as np
 from .. import backend as backends
 from ..init import Initializer, get_initializer
 from ..shape import Shape
-from ..tensor import Tensor
+from ..tensor import _NOT_REAL_HINTS, Tensor
 
 
 def _describe_io(arg: Any) -> str:
@@ -167,7 +167,8 @@ class Layer:
         else:
             raw = np.asarray(value)
             if raw.dtype.kind not in "biuf":
-                raise TypeError(f"{self}: {name} must be real numbers, got dtype {raw.dtype}")
+                hint = _NOT_REAL_HINTS.get(raw.dtype.kind, "pass real numbers")
+                raise TypeError(f"{self}: {name} must be real numbers, got dtype {raw.dtype}; {hint}")
             array = raw.astype(np.float64)
             if array.ndim == 0 and dims == (1,):
                 array = array.reshape(1)
