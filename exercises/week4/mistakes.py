@@ -53,8 +53,8 @@ MISTAKES = [
     Mistake(
         "matmul-db-transposed", "matmul: δB computed transposed", "4.3", "matmul_backward",
         "gradient of input B", alternative="transposed",
-        hint="δB = Aᵀ·δZ has B's shape [F, O]; δZᵀ·A is its transpose (Kamper's slide writes "
-             "δB = δCᵀA for the other layout): match the shapes",
+        hint="δB = Aᵀ·δZ has B's shape [F, O]; δZᵀ·A is its transpose [O, F] (the same "
+             "numbers only look right on square matrices): a gradient has its input's shape",
         mutant=Mutant("gates.py", "delta_b = ctx.a.T @ g", "delta_b = g.T @ ctx.a")),
     Mistake(
         "sum-wrong-axis", "sum backward: g broadcast along the wrong axis", "4.4", "sum_backward",
