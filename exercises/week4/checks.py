@@ -35,7 +35,8 @@ def _shape_mismatch(method, quantity, got, shape, g_shape, case, names_summed=Tr
         alt = "only the leading dims summed; the dims where the input has size 1 were not"
     elif got.shape == tuple(g_shape):
         alt = "the gradient of the broadcast output, not summed back to the input's shape"
-    elif got.size == int(np.prod(shape)) and np.squeeze(got).shape == np.squeeze(np.zeros(shape)).shape:
+    elif got.size == int(np.prod(shape)) and \
+            np.squeeze(got).shape == np.squeeze(np.zeros(shape)).shape:
         alt = "the right numbers with the size-1 dims dropped (keepdims missing)"
     fail(method, quantity, f"has shape {got.shape}, expected {tuple(shape)} (the input's shape: "
          f"the engine adds this gradient into the input's accumulator)", case=case,
@@ -43,7 +44,7 @@ def _shape_mismatch(method, quantity, got, shape, g_shape, case, names_summed=Tr
 
 
 UNBROADCAST_CASES = [((4, 3), (3,)), ((4, 3), (1, 3)), ((4, 3), (4, 1)), ((2, 4, 3), (4, 1)),
-                     ((2, 3), ()), ((3, 2), (3, 2)), ((2, 1, 3), (2, 4, 1)) ]
+                     ((2, 3), ()), ((3, 2), (3, 2)), ((2, 4, 3), (2, 1, 3))]
 
 
 def check_unbroadcast(sub: Submission) -> None:
@@ -51,9 +52,6 @@ def check_unbroadcast(sub: Submission) -> None:
     fn = sub.get("gates", "unbroadcast")
     rng = np.random.default_rng(41)
     for g_shape, shape in UNBROADCAST_CASES:
-        if len(g_shape) == len(shape) and any(s != 1 and s != d for s, d in zip(shape, g_shape)):
-            # the input was [2, 4, 1] and the output [2, 1, 3] cannot come from it: build it properly
-            g_shape = tuple(np.broadcast_shapes(g_shape, shape))
         g = rng.standard_normal(g_shape)
         case = f"g of shape {_shape_text(g_shape)}, input shape {_shape_text(shape)}"
         got = call("unbroadcast", "the summed gradient", fn, g.copy(), shape, case=case)
