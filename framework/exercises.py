@@ -46,7 +46,12 @@ def start(week_name: str, target: str | Path) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for src in sources:
-        shutil.copyfile(src, target / src.name)
+        if src.suffix == ".md":
+            # The README's links are relative to exercises/weekN; point them at the repository.
+            text = src.read_text().replace("](../../", f"]({week.path.parents[1].as_posix()}/")
+            (target / src.name).write_text(text.replace("](../", f"]({week.path.parent.as_posix()}/"))
+        else:
+            shutil.copyfile(src, target / src.name)
         written.append(target / src.name)
     return written
 

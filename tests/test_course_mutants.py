@@ -25,3 +25,10 @@ def test_week1_catalog_covers_the_issue_list():
             "softmax-jacobian-transposed", "ce-missing-minus", "mse-factor-2",
             "fc-forward-without-bias", "fc-param-not-declared", "offset-row-major",
             "sgd-deltas-not-zeroed"} <= ids
+
+
+def test_week2_catalog_covers_the_issue_list():
+    ids = {m.id for m in load_week("week2").mistakes}
+    assert {"conv-no-rot180", "conv-stride-ignored-backward", "conv-padding-off-by-one",
+            "maxpool-route-to-all", "maxpool-wrong-index", "avgpool-no-division",
+            "conv-delta-weights-overwrite", "conv-bias-not-summed-over-positions"} <= ids

@@ -65,7 +65,8 @@ def check_unbroadcast(sub: Submission) -> None:
                 _mean_back(g, tuple(shape)),
                 "only the leading dims summed": lead if lead.shape == tuple(shape) else None}
         compare_values("unbroadcast", quantity, got, expected, case=case,
-                       alternatives={k: v for k, v in alts.items() if v is not None})
+                       alternatives={k: v for k, v in alts.items() if v is not None},
+                       batch=g.size // max(int(np.prod(shape)), 1))  # copies summed per element
 
 
 def _mean_back(g, shape):
@@ -342,16 +343,16 @@ def _check_order(fn, build, desc):
     ids = [id(v) for v in got]
     if len(set(ids)) != len(ids):
         dup = next(v for k, v in enumerate(got) if id(v) in ids[:k])
-        fail("topological_order", f"position of {_label(dup)}", f"lists {_label(dup)} twice: the "
+        fail("topological_order", f"visiting order: position of {_label(dup)}", f"lists {_label(dup)} twice: the "
              f"backward pass must visit every node once", case=desc)
     missing = [v for v in expected if id(v) not in set(ids)]
     if missing:
-        fail("topological_order", f"position of {_label(missing[0])}",
+        fail("topological_order", f"visiting order: position of {_label(missing[0])}",
              f"{_label(missing[0])} is missing: {len(got)} of {len(expected)} nodes listed "
              f"(every value the root depends on that requires a gradient)", case=desc)
     extra = [v for v in got if id(v) not in wanted]
     if extra:
-        fail("topological_order", f"position of {_label(extra[0])}",
+        fail("topological_order", f"visiting order: position of {_label(extra[0])}",
              f"{_label(extra[0])} is listed, but the root does not depend on it", case=desc)
     pos = {id(v): k for k, v in enumerate(got)}
     alternative = None
@@ -360,7 +361,7 @@ def _check_order(fn, build, desc):
     elif [id(v) for v in _preorder(root)] == ids:
         alternative = "each node listed when first reached (pre-order), not after all its users"
     if got[0] is not root:
-        fail("topological_order", f"position of {_label(root)}",
+        fail("topological_order", f"visiting order: position of {_label(root)}",
              f"the root {_label(root)} is at position {pos[id(root)]}, expected 0: reverse mode "
              f"starts at the root", case=desc, index=(pos[id(root)],), got=float(pos[id(root)]),
              expected=0.0, alternative=alternative)
@@ -368,7 +369,7 @@ def _check_order(fn, build, desc):
         for inp in v.inputs:
             if id(inp) in pos and pos[id(inp)] < k:
                 j = pos[id(inp)]
-                fail("topological_order", f"position of {_label(inp)}",
+                fail("topological_order", f"visiting order: position of {_label(inp)}",
                      f"{_label(inp)} is at position {j}, before its user {_label(v)} at position "
                      f"{k}: its gradient would be passed on before {_label(v)} added its share",
                      case=desc, index=(j,), got=float(j), expected=float(k + 1),

@@ -122,6 +122,8 @@ class ExerciseResult:
             lines.append(f"raised:   {f.exception}")
         if f.index is not None:
             lines.append(f"first bad index {f.index}: got {_fmt(f.got)}, expected {_fmt(f.expected)}")
+        elif f.got is not None or f.expected is not None:
+            lines.append(f"got {_fmt(f.got)}, expected {_fmt(f.expected)}")
         if f.factor is not None:
             name = f" = {f.factor_name}" if f.factor_name not in (None, f"{f.factor:.6g}") else ""
             lines.append(f"ratio got/expected: {f.factor:.6g}{name} everywhere"

@@ -1,0 +1,3 @@
+from framework.grading.pytest_tests import make_tests
+
+make_tests(globals(), __file__)
