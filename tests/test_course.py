@@ -1,5 +1,6 @@
 """The course's structure: solutions pass, skeletons fail with the exercise's name, grader, copy command."""
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -99,6 +100,19 @@ def test_a_hanging_and_a_crashing_file_cost_their_exercises_only(tmp_path):
     assert data["score"] == 1 and sum(t["max_score"] for t in data["tests"]) == 3
     for t in data["tests"]:
         assert set(t) >= {"name", "score", "max_score", "output"}
+
+
+def test_a_relative_student_folder_is_taken_from_where_the_grader_runs(tmp_path):
+    # A student grades from inside their copy: `--student .` is that folder, not the repository.
+    d = _student_copy(tmp_path)
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, "-m", "framework.grade", "week1", "--student", ".",
+                           "--exercise", "1.1", "1.4", "--format", "gradescope", "--output", str(out)],
+                          cwd=d, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {t["number"]: t["status"] for t in json.loads(out.read_text())["tests"]} == \
+        {"1.1": "passed", "1.4": "passed"}
 
 
 def test_copy_command_gives_a_student_a_working_copy(tmp_path, capsys):

@@ -102,7 +102,11 @@ def run_in_subprocess(week: Week, ex: Exercise, student: str | Path,
     """
     limit = ex.timeout if timeout is None else timeout
     start = time.perf_counter()
-    cmd = [sys.executable, "-m", "framework.grading.runner", str(week.path), ex.id, str(student)]
+    # The child runs in the repository (so `framework` is this one, not a folder
+    # of that name in the student's working directory): paths must not be relative.
+    folder = str(student) if str(student) in ("skeleton", "solution") else str(Path(student).resolve())
+    cmd = [sys.executable, "-m", "framework.grading.runner", str(Path(week.path).resolve()), ex.id,
+           folder]
     env = dict(os.environ)
     repo = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
