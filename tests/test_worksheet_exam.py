@@ -99,6 +99,19 @@ def test_tolerance_absolute_001_or_relative_one_percent():
     assert not report.all_right and "conv: ∂L/∂bias is wrong" in report.text()
 
 
+def test_relative_tolerance_for_large_values():
+    sheet = draw_exam(2, "pool")
+    answers = key_answers(sheet)
+    big = float(sheet.value("pool.Y_max").max())              # 15: 1 % is 0.15, more than 0.01
+    assert big == 15
+    answers["pool.Y_max"] = np.where(sheet.value("pool.Y_max") == big, big * 1.009,
+                                     sheet.value("pool.Y_max")).tolist()
+    assert check_answers(sheet, answers).all_right
+    answers["pool.Y_max"] = np.where(sheet.value("pool.Y_max") == big, big * 1.011,
+                                     sheet.value("pool.Y_max")).tolist()
+    assert "pool: Y_max is wrong" in check_answers(sheet, answers).text()
+
+
 def test_sign_flip_blank_and_wrong_shape_are_explained():
     sheet = draw_exam(7, "mlp")
     answers = key_answers(sheet)
