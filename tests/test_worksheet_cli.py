@@ -137,3 +137,13 @@ def test_python_dash_m_runs(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, check=True)
     assert "wrote" in out.stdout
     assert (tmp_path / "ws.tex").read_text().startswith(r"\documentclass{article}")
+
+
+@pytest.mark.parametrize("argv", [["--block", "all"], ["--exam", "--seed", "1"], ["--key", "--seed", "2"]])
+def test_latex_of_every_block_is_ascii_and_balanced(argv, capsys):
+    assert main(argv + ["--format", "latex"]) == 0
+    tex = capsys.readouterr().out
+    assert not [ch for ch in tex if ord(ch) > 127], "pdflatex needs ASCII"
+    assert tex.count("{") - tex.count(r"\{") == tex.count("}") - tex.count(r"\}")
+    assert tex.count(r"\begin{align*}") == tex.count(r"\end{align*}") > 10
+    assert (r"\underline{\hspace{2.5em}}" in tex) == ("--exam" in argv)

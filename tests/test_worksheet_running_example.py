@@ -78,7 +78,8 @@ def test_latex_is_a_balanced_document():
     assert tex.startswith(r"\documentclass{article}") and r"\end{document}" in tex
     assert tex.count(r"\begin{align*}") == tex.count(r"\end{align*}") == 5
     assert tex.count("{") == tex.count("}")
-    assert r"\delta \vec{c} &= \delta \vec{d} \cdot (W^{2})^T = \begin{bmatrix} -0.527 & 0.316 & 0.316 \end{bmatrix}" in tex
+    assert (r"\delta \vec{c} &= \delta \vec{d} \cdot (W^{2})^T = "
+            r"\begin{bmatrix} -0.527 & 0.316 & 0.316 \end{bmatrix}") in tex
     assert not any(ord(ch) > 127 for ch in tex), "pdflatex needs ASCII"
 
 

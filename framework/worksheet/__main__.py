@@ -42,7 +42,7 @@ def parser() -> argparse.ArgumentParser:
                    help="which built-in example (default: the lecture's running example)")
     w.add_argument("--config", metavar="FILE", help="a JSON file with your own network or block "
                    "(format: docs/worksheets.md)")
-    w.add_argument("--lr", type=float, default=0.5, help="learning rate η of the SGD step (0.5)")
+    w.add_argument("--lr", type=float, default=0.5, help="learning rate η of the built-in examples' SGD step (0.5; a --config file sets its own)")
     w.add_argument("--stride", type=int, default=1, help="stride of the conv block (1)")
     w.add_argument("--padding", type=int, default=0, help="zero padding of the conv block (0)")
     out = p.add_argument_group("output")

@@ -1,7 +1,9 @@
 """Exams: a random small problem per block, with round numbers, from a seed.
 
-The same seed and blocks always give the same exam: each block draws from
-its own generator ``default_rng([seed, block number])``, so choosing fewer
+The same seed and blocks always give the same exam, on every machine: each
+block draws from its own small generator (:class:`Dice`, SplitMix64 seeded
+with the seed and the block's number), which, unlike NumPy's ``Generator``
+methods, cannot change its stream with a library version. Choosing fewer
 blocks does not change the others. Numbers are drawn from short lists of
 round values (multiples of 0.5, small integers) and redrawn until the
 intermediate values are comfortable by hand (pre-activations within ±2,
@@ -10,7 +12,7 @@ no ReLU exactly at its kink, no ties in max pooling).
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -43,12 +45,64 @@ def parse_blocks(text: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(b for b in BLOCKS if b in names)
 
 
-def _rng(seed: int, block: str) -> np.random.Generator:
-    return np.random.default_rng([int(seed), BLOCKS.index(block)])
+_MASK = (1 << 64) - 1
 
 
-def draw_mlp(rng: np.random.Generator) -> Worksheet:
-    """2 → FC h → sigmoid or ReLU → FC 2 → softmax → cross-entropy, with round weights."""
+class Dice:
+    """SplitMix64 (Steele et al. 2014): a few lines, the same numbers everywhere.
+
+    Args:
+        seeds: non-negative integers mixed into the state in order.
+    """
+
+    def __init__(self, *seeds: int) -> None:
+        self.state = 0x9E3779B97F4A7C15
+        for s in seeds:
+            self.state = (self.state ^ (int(s) & _MASK)) & _MASK
+            self.next()
+
+    def next(self) -> int:
+        """The next 64-bit value."""
+        self.state = (self.state + 0x9E3779B97F4A7C15) & _MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        return z ^ (z >> 31)
+
+    def integers(self, low: int, high: int | None = None, size: Any = None) -> Any:
+        """Integers in ``[low, high)`` (``[0, low)`` with one argument), like NumPy's."""
+        low, high = (0, low) if high is None else (low, high)
+        if size is None:
+            return low + self.next() % (high - low)
+        count = int(np.prod(size))
+        return np.array([low + self.next() % (high - low) for _ in range(count)]).reshape(size)
+
+    def choice(self, values: Sequence[float], size: Any = None) -> Any:
+        """Values picked uniformly, with repetition."""
+        values = np.asarray(values)
+        index = self.integers(len(values), size=size)
+        return values[index] if size is not None else values[int(index)].item()
+
+    def permutation(self, n: int) -> np.ndarray:
+        """``0 … n−1`` shuffled (Fisher–Yates)."""
+        out = list(range(n))
+        for i in range(n - 1, 0, -1):
+            j = self.integers(i + 1)
+            out[i], out[j] = out[j], out[i]
+        return np.array(out)
+
+
+def _rng(seed: int, block: str) -> Dice:
+    return Dice(int(seed), BLOCKS.index(block))
+
+
+def draw_mlp(rng: Dice) -> Worksheet:
+    """2 → FC h → sigmoid or ReLU → FC 2 → softmax → cross-entropy, with round weights.
+
+    Weights are in {−1, −0.5, 0, 0.5, 1} with at most one 0 per matrix,
+    biases in {−0.5, 0, 0.5}, inputs in {−2, −1, 1, 2}; redrawn until
+    ``|b|, |d| ≤ 2``, and for ReLU until no ``b`` is 0 and one is positive.
+    """
     hidden = int(rng.choice([2, 3]))
     relu = bool(rng.integers(2))
     while True:
@@ -56,8 +110,8 @@ def draw_mlp(rng: np.random.Generator) -> Worksheet:
         w1, b1 = rng.choice(HALVES, size=(2, hidden)), rng.choice([-0.5, 0.0, 0.5], size=hidden)
         w2, b2 = rng.choice(HALVES, size=(hidden, 2)), rng.choice([-0.5, 0.0, 0.5], size=2)
         b = a @ w1 + b1
-        if np.abs(b).max() > 2 or np.all(b == 0) or np.all(w2 == 0):
-            continue
+        if np.abs(b).max() > 2 or np.count_nonzero(w1 == 0) > 1 or np.count_nonzero(w2 == 0) > 1:
+            continue           # too big by hand, or too many zeros to exercise the products
         if relu and (np.any(b == 0) or not np.any(b > 0)):
             continue           # a kink (ReLU′(0) is a convention) or a dead layer
         c = np.maximum(b, 0) if relu else 1 / (1 + np.exp(-b))
@@ -75,7 +129,7 @@ def draw_mlp(rng: np.random.Generator) -> Worksheet:
                     "Vectors are rows; W[i, j] connects input i to output j.")
 
 
-def draw_conv(rng: np.random.Generator) -> Worksheet:
+def draw_conv(rng: Dice) -> Worksheet:
     """A 4×4 image of small integers, a 2×2 kernel, stride/padding (1, 0), (2, 0) or (2, 1)."""
     stride, padding = [(1, 0), (2, 0), (2, 1)][int(rng.integers(3))]
     image = rng.integers(0, 4, size=(4, 4)).astype(F64)
@@ -88,14 +142,14 @@ def draw_conv(rng: np.random.Generator) -> Worksheet:
                           learning_rate=0.5)
 
 
-def draw_pool(rng: np.random.Generator) -> Worksheet:
+def draw_pool(rng: Dice) -> Worksheet:
     """A 4×4 image of distinct integers (no ties), 2×2 windows, stride 2."""
     image = rng.permutation(16).reshape(4, 4).astype(F64)
     delta = rng.choice([-2.0, -1.0, 1.0, 2.0, 3.0], size=(2, 2))
     return pool_worksheet(image, delta, pool_size=2, stride=2)
 
 
-def draw_lstm(rng: np.random.Generator) -> Worksheet:
+def draw_lstm(rng: Dice) -> Worksheet:
     """One unit (F = H = 1), two steps, weights in ±{0.5, 1}, biases in {−0.5, 0, 0.5}."""
     while True:
         x = rng.choice([-1.0, 1.0, 2.0], size=(2, 1))

@@ -173,7 +173,8 @@ def lstm_worksheet(x: Any, U: Any, W: Any, bias: Any, delta_h: Any, learning_rat
             hint="the path through h (o and tanh′) plus the path through the next cell (f)"))
         p = t - 1
         rules = {
-            "i": (f"δc{s} ⊙ g{s} ⊙ i{s}(1 − i{s})", rf"\delta c_{{{t}}} \odot g_{{{t}}} \odot i_{{{t}}}(1 - i_{{{t}}})",
+            "i": (f"δc{s} ⊙ g{s} ⊙ i{s}(1 − i{s})",
+                  rf"\delta c_{{{t}}} \odot g_{{{t}}} \odot i_{{{t}}}(1 - i_{{{t}}})",
                   (f"delta_c{t}", f"g{t}", f"i{t}")),
             "f": (f"δc{s} ⊙ c{sub(p)} ⊙ f{s}(1 − f{s})",
                   rf"\delta c_{{{t}}} \odot c_{{{p}}} \odot f_{{{t}}}(1 - f_{{{t}}})",
