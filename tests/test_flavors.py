@@ -6,12 +6,13 @@ Common setup (float64 so the hand arithmetic is not blurred by float32):
 from __future__ import annotations
 
 import gc
+import math
 
 import numpy as np
 import pytest
 
-from framework.optim import (FLAVORS, SGD, Adagrad, Adam, Flavor, Momentum, Nesterov, RMSprop,
-                             get_flavor)
+from framework.optim import (FLAVORS, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Flavor,
+                             Momentum, Nesterov, RMSprop, get_flavor)
 from framework.tensor import Tensor
 
 LR = 0.1
@@ -211,12 +212,14 @@ def test_get_flavor_returns_new_objects():
 
 def test_unknown_flavor_lists_choices():
     with pytest.raises(ValueError) as e:
-        get_flavor("adamw")
+        get_flavor("adamz")
     msg = str(e.value)
-    assert "'adamw'" in msg
+    assert "'adamz'" in msg
     for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"):
         assert name in msg
-    assert set(FLAVORS) == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
+    assert "adamw" in msg
+    assert set(FLAVORS) == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta",
+                            "adam", "adamax", "adamw"}
 
 
 def test_flavor_object_passed_through_with_hyperparameters():
@@ -232,3 +235,155 @@ def test_base_flavor_update_not_implemented():
     p.deltas = G1
     with pytest.raises(NotImplementedError):
         Flavor().step([p], LR)
+
+
+# -- three steps of every rule against plain scalar arithmetic ----------------------------
+# Each reference below walks one element through three steps with floats and math only;
+# the flavor's NumPy code is never called, so an error in either shows as a mismatch.
+
+G3 = [-1.0, 0.25, 2.0]
+
+
+def _ref_sgd(th, gs):
+    for g in gs:
+        th = th - LR * g
+        yield th
+
+
+def _ref_momentum(th, gs, mu=0.9, nesterov=False):
+    v = 0.0
+    for g in gs:
+        v = mu * v - LR * g
+        th = th + (mu * v - LR * g if nesterov else v)
+        yield th
+
+
+def _ref_adagrad(th, gs, eps=1e-8):
+    G = 0.0
+    for g in gs:
+        G += g * g
+        th = th - LR * g / math.sqrt(G + eps)
+        yield th
+
+
+def _ref_rmsprop(th, gs, rho=0.9, eps=1e-8):
+    r = 0.0
+    for g in gs:
+        r = rho * r + (1 - rho) * g * g
+        th = th - LR * g / math.sqrt(r + eps)
+        yield th
+
+
+def _ref_adadelta(th, gs, rho=0.9, eps=1e-6):
+    r = acc = 0.0
+    for g in gs:
+        r = rho * r + (1 - rho) * g * g
+        d = LR * math.sqrt(acc + eps) / math.sqrt(r + eps) * g
+        acc = rho * acc + (1 - rho) * d * d
+        th = th - d
+        yield th
+
+
+def _ref_adam(th, gs, b1=0.9, b2=0.999, eps=1e-8, wd=0.0):
+    m = v = 0.0
+    for t, g in enumerate(gs, start=1):
+        th = th - LR * wd * th
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        th = th - LR * (m / (1 - b1 ** t)) / (math.sqrt(v / (1 - b2 ** t)) + eps)
+        yield th
+
+
+def _ref_adamax(th, gs, b1=0.9, b2=0.999, eps=1e-8):
+    m = u = 0.0
+    for t, g in enumerate(gs, start=1):
+        m = b1 * m + (1 - b1) * g
+        u = max(b2 * u, abs(g))
+        th = th - LR / (1 - b1 ** t) * m / (u + eps)
+        yield th
+
+
+REFERENCES = [
+    (SGD, _ref_sgd), (Momentum, _ref_momentum),
+    (Nesterov, lambda th, gs: _ref_momentum(th, gs, nesterov=True)),
+    (Adagrad, _ref_adagrad), (RMSprop, _ref_rmsprop), (Adadelta, _ref_adadelta),
+    (Adam, _ref_adam), (Adamax, _ref_adamax), (AdamW, lambda th, gs: _ref_adam(th, gs, wd=0.01)),
+]
+
+
+@pytest.mark.parametrize("cls, ref", REFERENCES, ids=[c.__name__ for c, _ in REFERENCES])
+def test_three_steps_match_scalar_arithmetic(cls, ref):
+    p, flavor = _param((1.0, 2.0, -0.5)), cls()
+    got = []
+    for g in (G1, G2, G3):
+        p.deltas = g
+        flavor.step([p], LR)
+        got.append(p.elements.copy())
+    for i, th0 in enumerate((1.0, 2.0, -0.5)):
+        want = list(ref(th0, [G1[i], G2[i], G3[i]]))
+        np.testing.assert_allclose([a[i] for a in got], want, rtol=1e-12, atol=1e-15)
+    assert flavor.state_of(p)["t"] == 3
+
+
+def test_adadelta_first_step_by_hand():
+    # r1 = 0.1·g1² = [0.1, 0.4, 0.025]; Δ1 = η·sqrt(1e-6)/sqrt(r1 + 1e-6)·g1
+    #    = 0.1·0.001·sign(g1)/sqrt(0.1) ... = 1e-4·[3.1622620, −3.1622738, 3.1622145]
+    a1, _ = _two_steps(Adadelta())
+    np.testing.assert_allclose(a1, [1 - 3.1622620e-4, 1 + 3.1622738e-4, 1 - 3.1622145e-4],
+                               rtol=1e-9)
+
+
+def test_adamax_first_step_by_hand():
+    # m1 = 0.1·g1, u1 = |g1|;  θ1 = θ0 − η/(1 − 0.9)·0.1·g1/|g1| = θ0 − 0.1·sign(g1)
+    a1, _ = _two_steps(Adamax())
+    np.testing.assert_allclose(a1, [0.9, 1.1, 0.9], rtol=1e-7)
+
+
+def test_adamw_decay_is_decoupled_from_the_moments():
+    # zero gradient: Adam does nothing, AdamW still shrinks θ by η·λ = 0.1·0.5 per step
+    p = _param((2.0, -4.0, 0.0))
+    f = AdamW(weight_decay=0.5)
+    for _ in range(3):
+        p.deltas = [0.0, 0.0, 0.0]
+        f.step([p], LR)
+    np.testing.assert_allclose(p.elements, np.array([2.0, -4.0, 0.0]) * 0.95 ** 3, rtol=1e-12)
+    np.testing.assert_array_equal(f.state_of(p)["m"], 0.0)
+
+
+# -- the public state --------------------------------------------------------------------
+
+def test_state_dict_round_trip_continues_exactly():
+    pa, pb = _param(), _param()
+    fa = Adam()
+    pa.deltas = G1
+    fa.step([pa], LR)
+    saved = fa.state_dict([pa])
+    assert saved[0]["t"] == 1 and saved[0]["m"] is not fa.state_of(pa)["m"]
+    pb.elements[:] = pa.elements
+    fb = Adam()
+    fb.load_state_dict([pb], saved)
+    for p, f in ((pa, fa), (pb, fb)):
+        p.deltas = G2
+        f.step([p], LR)
+    np.testing.assert_array_equal(pa.elements, pb.elements)  # a fresh Adam would give another θ2
+    fresh = _param(tuple(_two_steps(Adam())[0]))
+    fresh.deltas = G2
+    Adam().step([fresh], LR)
+    assert not np.allclose(fresh.elements, pb.elements)
+
+
+def test_state_of_is_settable():
+    p = _param()
+    f = Momentum()
+    f.state_of(p)["v"] = np.array([1.0, 0.0, 0.0])
+    p.deltas = [0.0, 0.0, 0.0]
+    f.step([p], LR)
+    np.testing.assert_allclose(p.elements, [1.9, 1.0, 1.0], rtol=1e-12)  # θ + 0.9·v
+
+
+def test_load_state_dict_checks_counts_and_shapes():
+    p = _param()
+    with pytest.raises(ValueError, match="2 states for 1 parameters"):
+        Adam().load_state_dict([p], [{}, {}])
+    with pytest.raises(ValueError, match=r"slot 'm' has shape \(2,\), expected \(3,\)"):
+        Adam().load_state_dict([p], [{"t": 1, "m": np.zeros(2)}])

@@ -1,5 +1,6 @@
 """Optimizer flavors for the SGDTrainer."""
-from .flavors import FLAVORS, SGD, Adagrad, Adam, Flavor, Momentum, Nesterov, RMSprop, get_flavor
+from .flavors import (FLAVORS, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Flavor, Momentum,
+                      Nesterov, RMSprop, get_flavor)
 
-__all__ = ["Flavor", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam",
-           "FLAVORS", "get_flavor"]
+__all__ = ["Flavor", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adadelta", "Adam",
+           "Adamax", "AdamW", "FLAVORS", "get_flavor"]

@@ -16,10 +16,66 @@ from ..tensor import Tensor
 
 
 class Flavor:
-    """Base class: ``step(params, learning_rate)`` updates every parameter in place."""
+    """Base class: ``step(params, learning_rate)`` updates every parameter in place.
+
+    State: each parameter has a dict of slots (``"t"``, its step count from
+    1, and the flavor's arrays such as ``"v"``, ``"m"``). :meth:`state_of`
+    gives the live dict of one parameter (read it, or assign into it);
+    :meth:`state_dict` / :meth:`load_state_dict` copy all of them out and
+    back in, keyed by the parameter's index in ``params``, which is what a
+    checkpoint saves. ``state`` is the raw mapping behind both.
+    """
 
     def __init__(self) -> None:
         self.state: dict[int, tuple[Tensor, dict[str, Any]]] = {}
+
+    def state_of(self, param: Tensor) -> dict[str, Any]:
+        """The live state dict of ``param`` (empty before its first step).
+
+        Args:
+            param: a parameter tensor this flavor updates.
+
+        Returns:
+            The dict itself: changes to it change the next update.
+        """
+        return self._slots(param)
+
+    def state_dict(self, params: list[Tensor]) -> list[dict[str, Any]]:
+        """A copy of every parameter's state, in the order of ``params``.
+
+        Args:
+            params: the parameters, in a fixed order (``network.params``).
+
+        Returns:
+            One dict per parameter: ``"t"`` (int) and NumPy array copies.
+        """
+        return [{k: (v.copy() if isinstance(v, np.ndarray) else v)
+                 for k, v in self._slots(p).items()} for p in params]
+
+    def load_state_dict(self, params: list[Tensor], states: list[dict[str, Any]]) -> None:
+        """Set every parameter's state from :meth:`state_dict`'s output (copied in).
+
+        Args:
+            params: the parameters, in the order the states were saved.
+            states: one dict per parameter.
+
+        Raises:
+            ValueError: when the counts or an array's shape do not match.
+        """
+        if len(states) != len(params):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: {len(states)} states for "
+                             f"{len(params)} parameters")
+        for i, (p, st) in enumerate(zip(params, states)):
+            slots = self._slots(p)
+            slots.clear()
+            for k, v in st.items():
+                if isinstance(v, np.ndarray):
+                    if v.shape != p.elements.shape:
+                        raise ValueError(f"{type(self).__name__}.load_state_dict: parameter {i} "
+                                         f"slot {k!r} has shape {v.shape}, expected "
+                                         f"{p.elements.shape}")
+                    v = v.astype(p.elements.dtype, copy=True)
+                slots[k] = v
 
     def step(self, params: list[Tensor], learning_rate: float) -> None:
         """Apply one update to every parameter from its ``deltas``.
@@ -160,9 +216,79 @@ class Adam(Flavor):
         theta -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+class Adadelta(Flavor):
+    """Adadelta (NumpyDL's form, with η as a multiplier, 1.0 in the paper):
+    ``r ← ρ·r + (1 − ρ)·g²``, ``Δ = η·sqrt(s + ε) / sqrt(r + ε)·g``,
+    ``s ← ρ·s + (1 − ρ)·Δ²``, ``θ ← θ − Δ``.
+
+    Args:
+        rho: ρ, decay of both running averages, 0.9.
+        eps: ε, 1e-6; it makes the very first update non-zero.
+    """
+
+    def __init__(self, rho: float = 0.9, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.rho, self.eps = rho, eps
+
+    def update(self, theta: np.ndarray, g: np.ndarray, lr: float, s: dict[str, np.ndarray]) -> None:
+        """One Adadelta step; ``s`` keeps ``r`` (squared gradients) and ``s`` (squared updates)."""
+        r = s.setdefault("r", np.zeros_like(theta))
+        acc = s.setdefault("s", np.zeros_like(theta))
+        r *= self.rho
+        r += (1 - self.rho) * g * g
+        delta = lr * np.sqrt(acc + self.eps) / np.sqrt(r + self.eps) * g
+        acc *= self.rho
+        acc += (1 - self.rho) * delta * delta
+        theta -= delta
+
+
+class Adamax(Flavor):
+    """Adamax (Adam with the infinity norm): ``m ← β1·m + (1 − β1)·g``,
+    ``u ← max(β2·u, |g|)``, ``θ ← θ − η / (1 − β1^t) · m / (u + ε)``.
+
+    Args:
+        beta1: β1, 0.9.
+        beta2: β2, 0.999.
+        eps: ε, 1e-8.
+    """
+
+    def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+
+    def update(self, theta: np.ndarray, g: np.ndarray, lr: float, s: dict[str, np.ndarray]) -> None:
+        """One Adamax step with bias correction of ``m`` at step ``t``."""
+        m = s.setdefault("m", np.zeros_like(theta))
+        u = s.setdefault("u", np.zeros_like(theta))
+        m *= self.beta1
+        m += (1 - self.beta1) * g
+        np.maximum(self.beta2 * u, np.abs(g), out=u)
+        theta -= lr / (1 - self.beta1 ** s["t"]) * m / (u + self.eps)
+
+
+class AdamW(Adam):
+    """AdamW (Loshchilov & Hutter): decoupled weight decay ``θ ← θ − η·λ·θ``,
+    then the Adam step from the gradient alone (λ never enters ``m``, ``v``).
+
+    Args:
+        weight_decay: λ, 0.01.
+        beta1, beta2, eps: as :class:`Adam`.
+    """
+
+    def __init__(self, weight_decay: float = 0.01, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8) -> None:
+        super().__init__(beta1, beta2, eps)
+        self.weight_decay = weight_decay
+
+    def update(self, theta: np.ndarray, g: np.ndarray, lr: float, s: dict[str, np.ndarray]) -> None:
+        """Decay ``theta`` by ``η·λ``, then one Adam step."""
+        theta -= lr * self.weight_decay * theta
+        super().update(theta, g, lr, s)
+
+
 FLAVORS: dict[str, type[Flavor]] = {
-    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov,
-    "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
+    "rmsprop": RMSprop, "adadelta": Adadelta, "adam": Adam, "adamax": Adamax, "adamw": AdamW,
 }
 
 
