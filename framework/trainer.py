@@ -22,6 +22,7 @@ from .batches import EpochMetrics, LabeledData
 from .divergence import DivergenceGuard
 from .network import Network
 from .optim import Flavor, get_flavor
+from .optim.gradients import add_weight_decay, clip_by_global_norm, clip_by_value
 from .tensor import Tensor
 
 
@@ -99,6 +100,13 @@ class SGDTrainer:
             ``"rmsprop"``, ``"adam"`` or a :class:`~framework.optim.Flavor`
             object carrying its own hyperparameters (``Adam(beta1=0.8)``).
         seed: seed of the shuffling (and of the validation split).
+        weight_decay: λ of L2 weight decay, ``g ← g + λ·θ`` before the
+            update (0: none). AdamW's own ``weight_decay`` is the decoupled kind.
+        clip_norm: scale the gradient of all parameters together down to
+            this global norm when it is longer (None: no clipping).
+        clip_value: clip every gradient element into ``[−clip_value,
+            clip_value]`` (None: no clipping). Weight decay is added first,
+            then the norm clip, then the value clip (docs/optimizers.md).
         shuffle: shuffle the training data every epoch.
         validation_split: fraction of the data held out for validation when
             no ``validation_data`` is given (0 disables it).
@@ -113,7 +121,8 @@ class SGDTrainer:
     def __init__(self, learning_rate: float = 0.01, batch_size: int = 32, epochs: int = 10,
                  flavor: str | Flavor = "sgd", seed: int | None = 0, shuffle: bool = True,
                  validation_split: float = 0.0, verbose: bool = False,
-                 stream: TextIO | None = None) -> None:
+                 stream: TextIO | None = None, weight_decay: float = 0.0,
+                 clip_norm: float | None = None, clip_value: float | None = None) -> None:
         self.learning_rate = _positive("SGDTrainer", "learning_rate", learning_rate)
         self.batch_size = _count("SGDTrainer", "batch_size", batch_size, minimum=1)
         self.epochs = _count("SGDTrainer", "epochs", epochs, minimum=0)
@@ -123,6 +132,11 @@ class SGDTrainer:
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"SGDTrainer: validation_split must be in [0, 1), got {validation_split}")
         self.flavor = get_flavor(flavor)
+        self.weight_decay = 0.0 if weight_decay == 0 else _positive("SGDTrainer", "weight_decay",
+                                                                     weight_decay)
+        self.clip_norm = None if clip_norm is None else _positive("SGDTrainer", "clip_norm", clip_norm)
+        self.clip_value = None if clip_value is None else _positive("SGDTrainer", "clip_value",
+                                                                    clip_value)
         self.seed, self.shuffle = seed, shuffle
         self.validation_split = float(validation_split)
         self.verbose = verbose
@@ -188,6 +202,7 @@ class SGDTrainer:
             network.zero_deltas()                                       # zero the gradient
             result = network.backprop(x, target, input_deltas=False)    # forward, loss, backward
             guard.check(result.loss, epoch, step)                       # stop a diverging run
+            self._transform_gradients(params)                           # weight decay, clipping
             self.flavor.step(params, self.learning_rate)                # update the parameters
             metrics.add(result, index, getattr(network.loss, "saturated", 0))
             if bar is not None:
@@ -195,6 +210,14 @@ class SGDTrainer:
         if bar is not None:
             bar.close()
         return metrics
+
+    def _transform_gradients(self, params: list[Tensor]) -> None:
+        """Weight decay, then clipping by global norm, then by value (each when set)."""
+        add_weight_decay(params, self.weight_decay)
+        if self.clip_norm is not None:
+            clip_by_global_norm(params, self.clip_norm)
+        if self.clip_value is not None:
+            clip_by_value(params, self.clip_value)
 
     def _split(self, network: Network, train: LabeledData, validation_data: Any,
                rng: np.random.Generator) -> tuple[LabeledData, LabeledData | None]:
