@@ -21,7 +21,7 @@ import numpy as np
 from .batches import EpochMetrics, LabeledData
 from .divergence import DivergenceGuard
 from .network import Network
-from .optim import Flavor, get_flavor
+from .optim import Flavor, Schedule, get_flavor
 from .optim.gradients import add_weight_decay, clip_by_global_norm, clip_by_value
 from .tensor import Tensor
 
@@ -32,6 +32,7 @@ class History:
 
     Accuracies are fractions in [0, 1], ``nan`` when the targets are not
     class labels; validation lists stay empty without validation data.
+    ``learning_rate`` is the rate each epoch's steps used (after the schedule).
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -39,6 +40,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
 
 
 def evaluate(network: Network, data: Any, labels: Any, batch_size: int = 512) -> tuple[float, float]:
@@ -107,6 +109,9 @@ class SGDTrainer:
         clip_value: clip every gradient element into ``[−clip_value,
             clip_value]`` (None: no clipping). Weight decay is added first,
             then the norm clip, then the value clip (docs/optimizers.md).
+        schedule: a :class:`~framework.optim.Schedule` (``Cosine(epochs=20,
+            warmup=2)``, ``ReduceOnPlateau()``, ...) giving each epoch's rate
+            from ``learning_rate``; None keeps it constant.
         shuffle: shuffle the training data every epoch.
         validation_split: fraction of the data held out for validation when
             no ``validation_data`` is given (0 disables it).
@@ -122,7 +127,8 @@ class SGDTrainer:
                  flavor: str | Flavor = "sgd", seed: int | None = 0, shuffle: bool = True,
                  validation_split: float = 0.0, verbose: bool = False,
                  stream: TextIO | None = None, weight_decay: float = 0.0,
-                 clip_norm: float | None = None, clip_value: float | None = None) -> None:
+                 clip_norm: float | None = None, clip_value: float | None = None,
+                 schedule: Schedule | None = None) -> None:
         self.learning_rate = _positive("SGDTrainer", "learning_rate", learning_rate)
         self.batch_size = _count("SGDTrainer", "batch_size", batch_size, minimum=1)
         self.epochs = _count("SGDTrainer", "epochs", epochs, minimum=0)
@@ -137,6 +143,10 @@ class SGDTrainer:
         self.clip_norm = None if clip_norm is None else _positive("SGDTrainer", "clip_norm", clip_norm)
         self.clip_value = None if clip_value is None else _positive("SGDTrainer", "clip_value",
                                                                     clip_value)
+        if schedule is not None and not isinstance(schedule, Schedule):
+            raise TypeError(f"SGDTrainer: schedule must be a framework.optim.Schedule such as "
+                            f"Cosine(epochs=10) or None, got {schedule!r}")
+        self.schedule = schedule
         self.seed, self.shuffle = seed, shuffle
         self.validation_split = float(validation_split)
         self.verbose = verbose
@@ -186,6 +196,9 @@ class SGDTrainer:
                 warned = True
                 self._warn_saturation(network, epoch, metrics.saturated)
             self._record(history, metrics, validation, epoch, start)
+            if self.schedule is not None:
+                last = history.val_loss if validation is not None else history.train_loss
+                self.schedule.observe(epoch, last[-1])
             if callback is not None:
                 callback(epoch, history)
         return history
@@ -197,19 +210,26 @@ class SGDTrainer:
         order = rng.permutation(n) if self.shuffle else np.arange(n)
         metrics = EpochMetrics(train.classes)
         bar = self._progress(n, epoch)
-        guard.learning_rate = self.learning_rate  # a callback may have changed it
+        rate = self._epoch_rate(epoch)
+        guard.learning_rate = rate
         for step, (x, target, index) in enumerate(train.batches(order, self.batch_size), start=1):
             network.zero_deltas()                                       # zero the gradient
             result = network.backprop(x, target, input_deltas=False)    # forward, loss, backward
             guard.check(result.loss, epoch, step)                       # stop a diverging run
             self._transform_gradients(params)                           # weight decay, clipping
-            self.flavor.step(params, self.learning_rate)                # update the parameters
+            self.flavor.step(params, rate)                              # update the parameters
             metrics.add(result, index, getattr(network.loss, "saturated", 0))
             if bar is not None:
                 bar.update(index.size, loss=f"{metrics.loss:.4f}")
         if bar is not None:
             bar.close()
         return metrics
+
+    def _epoch_rate(self, epoch: int) -> float:
+        """This epoch's η: the schedule's, from ``learning_rate`` (a callback may have changed it)."""
+        if self.schedule is None:
+            return self.learning_rate
+        return float(self.schedule.rate(epoch, self.learning_rate))
 
     def _transform_gradients(self, params: list[Tensor]) -> None:
         """Weight decay, then clipping by global norm, then by value (each when set)."""
@@ -242,6 +262,7 @@ class SGDTrainer:
                 epoch: int, start: float) -> None:
         """Append the epoch's metrics (and validation results) to ``history``; report them."""
         history.train_loss.append(metrics.loss)
+        history.learning_rate.append(self._epoch_rate(epoch))
         history.train_accuracy.append(metrics.accuracy)
         if validation is not None:
             val_loss, val_accuracy = _evaluate(validation, 512)
