@@ -99,8 +99,9 @@ class SGDTrainer:
         batch_size: samples per step.
         epochs: passes over the training data.
         flavor: ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
-            ``"rmsprop"``, ``"adam"`` or a :class:`~framework.optim.Flavor`
-            object carrying its own hyperparameters (``Adam(beta1=0.8)``).
+            ``"rmsprop"``, ``"adadelta"``, ``"adam"``, ``"adamax"``, ``"adamw"`` or a
+            :class:`~framework.optim.Flavor` object carrying its own
+            hyperparameters (``Adam(beta1=0.8)``); its state: ``flavor.state_of``.
         seed: seed of the shuffling (and of the validation split).
         weight_decay: λ of L2 weight decay, ``g ← g + λ·θ`` before the
             update (0: none). AdamW's own ``weight_decay`` is the decoupled kind.

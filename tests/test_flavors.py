@@ -199,7 +199,9 @@ def test_fresh_parameter_never_inherits_state_of_a_dead_one():
 
 @pytest.mark.parametrize("name, cls", [("sgd", SGD), ("SGD", SGD), ("Momentum", Momentum),
                                        ("nesterov", Nesterov), ("ADAGRAD", Adagrad),
-                                       ("RMSprop", RMSprop), ("adam", Adam), ("Adam", Adam)])
+                                       ("RMSprop", RMSprop), ("adam", Adam), ("Adam", Adam),
+                                       ("adadelta", Adadelta), ("Adamax", Adamax),
+                                       ("AdamW", AdamW)])
 def test_get_flavor_by_name_case_insensitive(name, cls):
     f = get_flavor(name)
     assert type(f) is cls
