@@ -34,7 +34,7 @@ class Schedule:
     """Base class: a constant rate. Subclasses override :meth:`rate` (and :meth:`observe`)."""
 
     def rate(self, epoch: int, base: float) -> float:
-        """The learning rate of ``epoch``.
+        """The learning rate of ``epoch``; a pure function (it may be asked more than once).
 
         Args:
             epoch: the epoch, from 1.
