@@ -7,8 +7,9 @@ SGDTrainer. See README.md and docs/.
 from . import backend
 from .compare import assert_close, compare
 from .gradcheck import check_layer, check_loss
-from .layers import (LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Flatten, FullyConnected,
-                     InputLayer, Layer, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
+from .layers import (ELU, LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Elliot, Flatten,
+                     FullyConnected, InputLayer, Layer, LeakyReLU, Linear, Maxout, MaxPool2D,
+                     ReLU, Sigmoid, Softmax, Softplus, Softsign, SymmetricElliot, Tanh)
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
 from .network import Network, StepResult
 from .serialize import load_network, save_network
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLayer",
            "FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Conv2D", "MaxPool2D",
-           "AvgPool2D", "Flatten", "LSTM", "Loss", "CrossEntropy",
+           "AvgPool2D", "Flatten", "LSTM", "Linear", "LeakyReLU", "ELU", "Softplus", "Softsign",
+           "Elliot", "SymmetricElliot", "Maxout", "Loss", "CrossEntropy",
            "MSE", "SoftmaxCrossEntropy", "Network", "StepResult", "SGDTrainer", "History", "evaluate",
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]

@@ -20,8 +20,9 @@ import pytest
 if __name__ == "__main__":  # run as a script from anywhere: this worktree's framework
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from framework import (LSTM, MSE, AvgPool2D, Conv2D, CrossEntropy, Flatten, FullyConnected,
-                       MaxPool2D, ReLU, Sigmoid, Softmax, SoftmaxCrossEntropy, Tanh, Tensor)
+from framework import (ELU, LSTM, MSE, AvgPool2D, Conv2D, CrossEntropy, Elliot, Flatten,
+                       FullyConnected, LeakyReLU, Linear, Maxout, MaxPool2D, ReLU, Sigmoid, Softmax,
+                       SoftmaxCrossEntropy, Softplus, Softsign, SymmetricElliot, Tanh, Tensor)
 from framework.autodiff import Value, ops
 
 TOL = 1e-10
@@ -118,6 +119,28 @@ ACTIVATIONS = {
     "Softmax": (Softmax, [ops.softmax, lambda x: (lambda e: e / e.sum(-1, keepdims=True))(
         ops.exp(x - x.max(-1, keepdims=True)))]),
 }
+
+
+def _abs(x):
+    return ops.where(x.data > 0, x, -x)
+
+
+# issue 12's activations, NumPy inside the layer, against their formulas in engine operations
+ACTIVATIONS.update({
+    "Linear": (Linear, [lambda x: x * 1.0]),
+    "LeakyReLU": (lambda: LeakyReLU(0.1), [lambda x: ops.where(x.data > 0, x, 0.1 * x)]),
+    "ELU": (lambda: ELU(0.5), [lambda x: ops.where(x.data > 0, x, 0.5 * (ops.exp(x) - 1))]),
+    "Softplus": (Softplus, [lambda x: ops.log(1 + ops.exp(x))]),
+    "Softsign": (Softsign, [lambda x: x / (1 + _abs(x))]),
+    "Elliot": (lambda: Elliot(2.0), [lambda x: 0.5 * 2.0 * x / (1 + _abs(2.0 * x)) + 0.5]),
+    "SymmetricElliot": (lambda: SymmetricElliot(0.5), [lambda x: 0.5 * x / (1 + _abs(0.5 * x))]),
+})
+
+
+@pytest.mark.parametrize("shape,pieces", [((4, 6), 2), ((2, 3, 6), 3), ((3, 1), 1)])
+def test_maxout(shape, pieces):
+    compare("Maxout", Maxout(pieces), normal(*shape),
+            lambda x: x.reshape(x.shape[:-1] + (x.shape[-1] // pieces, pieces)).max(-1))
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -298,7 +321,8 @@ def test_every_layer_and_loss_is_covered():
     import framework.layers as layers
     import framework.losses as losses
     covered = {"FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Flatten", "Conv2D",
-               "MaxPool2D", "AvgPool2D", "LSTM", "CrossEntropy", "MSE", "SoftmaxCrossEntropy"}
+               "MaxPool2D", "AvgPool2D", "LSTM", "CrossEntropy", "MSE", "SoftmaxCrossEntropy",
+               "Maxout", *ACTIVATIONS}
     public = {n for n in layers.__all__ + losses.__all__
               if n not in ("Layer", "ElementwiseLayer", "InputLayer", "Loss")}
     assert public <= covered, f"layers without an engine oracle: {sorted(public - covered)}"

@@ -18,6 +18,8 @@ PAGES = {
                               "hint: multiplied by the batch size", "True"]),
     "training_your_layer.md": (3, ["(1438, 64) (1438,) (359, 64) i", "-> Softplus() ->",
                                    "test accuracy"]),
+    "initializers.md": (1, ["He uniform on [256, 128]: variance 0.00777, 2/fan_in = 0.00781",
+                            "constant kernel: [0.1]", "callable: (4, 2)"]),
     "reading_a_grader_report.md": (1, ["Exercise 1.3   FullyConnected",
                                        "method:   calculate_delta_weights",
                                        "quantity: delta of 'bias' (∂L/∂bias)",

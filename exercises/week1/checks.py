@@ -117,7 +117,7 @@ def _sig(v):
 
 
 class LeakyReLUReference(framework.Layer):
-    """The reference of exercise 1.5's LeakyReLU (the framework has none): ``y = x`` or ``a·x``."""
+    """The reference of exercise 1.5's LeakyReLU (slope ``a``; ``framework.LeakyReLU`` names it ``alpha``): ``y = x`` or ``a·x``."""
 
     def __init__(self, a: float = 0.01) -> None:
         self.a = a

@@ -2,16 +2,25 @@
 from .avg_pool2d import AvgPool2D
 from .base import ElementwiseLayer, Layer
 from .conv2d import Conv2D
+from .elliot import Elliot
+from .elu import ELU
 from .flatten import Flatten
 from .fully_connected import FullyConnected
 from .input import InputLayer
+from .leaky_relu import LeakyReLU
+from .linear import Linear
 from .lstm import LSTM
 from .max_pool2d import MaxPool2D
+from .maxout import Maxout
 from .relu import ReLU
 from .sigmoid import Sigmoid
 from .softmax import Softmax
+from .softplus import Softplus
+from .softsign import Softsign
+from .symmetric_elliot import SymmetricElliot
 from .tanh import Tanh
 
 __all__ = ["Layer", "ElementwiseLayer", "InputLayer", "FullyConnected",
            "Sigmoid", "ReLU", "Tanh", "Softmax", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten",
-           "LSTM"]
+           "LSTM", "Linear", "LeakyReLU", "ELU", "Softplus", "Softsign", "Elliot",
+           "SymmetricElliot", "Maxout"]

@@ -67,8 +67,10 @@ class Conv2D(Layer):
         weights: optional initial kernel, a ``[kh, kw, C_in, C_out]`` array-like
             (logical indexing).
         bias: optional initial bias of length C_out (default zeros).
-        init: initialiser name or callable, used when ``weights`` is not given
-            (fan-in is ``kh·kw·C_in``).
+        init: initialiser of the kernel, used when ``weights`` is not given:
+            any name of ``framework.init``, ``("constant", v)``, or a callable
+            ``init(shape, rng)`` (fan-in ``kh·kw·C_in``, fan-out
+            ``kh·kw·C_out``). Default ``"he"`` (He normal). The bias starts at zero.
         seed: seed or Generator for the initialiser.
         dtype: float32 (default) or float64 (gradient checks).
     """

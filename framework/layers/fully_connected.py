@@ -30,8 +30,11 @@ class FullyConnected(Layer):
         weights: optional initial weights, a ``[F, O]`` array-like (logical
             indexing: ``weights[f][o]``), e.g. the lecture's fixed example.
         bias: optional initial bias of length O (default zeros).
-        init: initialiser name (``"xavier"``, ``"he"``) or callable, used
-            when ``weights`` is not given.
+        init: initialiser of the weights, used when ``weights`` is not given:
+            any name of ``framework.init`` (``"he_normal"``, ``"lecun_uniform"``,
+            ...), ``("constant", v)``, or a callable ``init(shape, rng)``.
+            Default ``"xavier"`` (Glorot uniform, fans F and O). The bias
+            starts at zero.
         seed: seed or Generator for the initialiser.
         dtype: float32 (default) or float64 (gradient checks).
     """

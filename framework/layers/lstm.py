@@ -85,8 +85,12 @@ class LSTM(Layer):
             ``[F, 4H]``, ``[H, 4H]``, ``[4H]`` (logical indexing, gate order
             i, f, o, g), or a dict with those keys. Overrides the initialisers
             and ``forget_bias``.
-        init: initialiser of ``U`` (default Xavier/Glorot uniform).
-        recurrent_init: initialiser of ``W`` (default ``"orthogonal"``, per gate block).
+        init: initialiser of ``U`` ``[F, 4H]``: any name of ``framework.init``,
+            ``("constant", v)``, or a callable (default ``"xavier"``, Glorot
+            uniform with fans F and 4H).
+        recurrent_init: initialiser of ``W`` ``[H, 4H]``, same choices (default
+            ``"orthogonal"``, per gate block). The bias starts at zero except
+            the forget gate's.
         forget_bias: initial value of the forget gate's bias (default 1, so
             the cell remembers by default; the other biases start at 0).
         seed: seed or Generator for the initialisers.

@@ -80,3 +80,26 @@ def test_check_io_remembers_a_pair_but_still_sees_a_dtype_change():
     fc.astype_(np.float32)
     with pytest.raises(ValueError, match="output tensor has"):
         fc.check_io([x], [other])
+
+
+# the activations of issue 12, NumPy inside the layer: same contract, no parameters, a repr
+NUMPY_ACTIVATIONS = [("Linear()", "Linear()"), ("LeakyReLU(0.1)", "LeakyReLU(alpha=0.1)"),
+                     ("ELU(0.5)", "ELU(alpha=0.5)"), ("Softplus()", "Softplus()"),
+                     ("Softsign()", "Softsign()"), ("Elliot(2.0)", "Elliot(steepness=2)"),
+                     ("SymmetricElliot(0.5)", "SymmetricElliot(steepness=0.5)"),
+                     ("Maxout(2)", "Maxout(pieces=2)"), ("Maxout(3)", "Maxout(pieces=3)")]
+
+
+@pytest.mark.parametrize("spec,shown", NUMPY_ACTIVATIONS)
+def test_numpy_activations_overwrite_and_have_no_parameters(spec, shown):
+    import framework
+    layer = eval(spec, vars(framework))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 6))
+    dy = rng.standard_normal(layer.output_shape(x.shape).dims)
+    y0, dx0 = _pass(layer, x, dy, junk=0.0)
+    y1, dx1 = _pass(layer, x, dy, junk=123.0)
+    assert np.array_equal(y0, y1), "forward must overwrite the output elements"
+    assert np.array_equal(dx0, dx1), "backward must overwrite the input deltas"
+    assert not np.allclose(dx0, 0.0)
+    assert layer.params == [] and repr(layer) == shown
