@@ -10,6 +10,8 @@ from .gradcheck import check_layer, check_loss
 from .layers import (LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Flatten, FullyConnected,
                      InputLayer, Layer, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
+from .losses import (BinaryCrossEntropy, HellingerDistance, MaskedSequenceCrossEntropy,
+                     SigmoidBinaryCrossEntropy)
 from .network import Network, StepResult
 from .serialize import load_network, save_network
 from .shape import Shape
@@ -23,3 +25,5 @@ __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLaye
            "AvgPool2D", "Flatten", "LSTM", "Loss", "CrossEntropy",
            "MSE", "SoftmaxCrossEntropy", "Network", "StepResult", "SGDTrainer", "History", "evaluate",
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]
+__all__ += ["BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
+            "MaskedSequenceCrossEntropy"]
