@@ -22,7 +22,7 @@ if __name__ == "__main__":  # run as a script from anywhere: this worktree's fra
 
 from framework import (LSTM, MSE, AvgPool2D, Conv2D, CrossEntropy, Flatten, FullyConnected,
                        MaxPool2D, ReLU, Sigmoid, Softmax, SoftmaxCrossEntropy, Tanh, Tensor)
-from framework import (BinaryCrossEntropy, HellingerDistance, MaskedSequenceCrossEntropy,
+from framework import (BinaryCrossEntropy, Dropout, HellingerDistance, MaskedSequenceCrossEntropy,
                        SigmoidBinaryCrossEntropy)
 from framework.autodiff import Value, ops
 
@@ -296,6 +296,14 @@ def test_mse(shape):
                  lambda x, t: ((x - t) ** 2).sum() * 0.5 / rows(x))
 
 
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4)])
+def test_dropout_with_a_fixed_mask(shape):
+    keep = RNG.random(shape) >= 0.25
+    layer = Dropout(0.25)
+    layer.fix_mask(keep)
+    compare("Dropout", layer, normal(*shape), lambda x: x * (keep / 0.75))
+
+
 @pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4), (1, 1)])
 def test_binary_cross_entropy(shape):
     p, t = RNG.uniform(0.05, 0.95, shape), RNG.uniform(0, 1, shape)
@@ -335,7 +343,7 @@ def test_every_layer_and_loss_is_covered():
     covered = {"FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Flatten", "Conv2D",
                "MaxPool2D", "AvgPool2D", "LSTM", "CrossEntropy", "MSE", "SoftmaxCrossEntropy"}
     covered |= {"BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
-                "MaskedSequenceCrossEntropy"}
+                "MaskedSequenceCrossEntropy", "Dropout"}
     public = {n for n in layers.__all__ + losses.__all__
               if n not in ("Layer", "ElementwiseLayer", "InputLayer", "Loss")}
     assert public <= covered, f"layers without an engine oracle: {sorted(public - covered)}"

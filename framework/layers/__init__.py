@@ -2,6 +2,7 @@
 from .avg_pool2d import AvgPool2D
 from .base import ElementwiseLayer, Layer
 from .conv2d import Conv2D
+from .dropout import Dropout
 from .flatten import Flatten
 from .fully_connected import FullyConnected
 from .input import InputLayer
@@ -15,3 +16,4 @@ from .tanh import Tanh
 __all__ = ["Layer", "ElementwiseLayer", "InputLayer", "FullyConnected",
            "Sigmoid", "ReLU", "Tanh", "Softmax", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten",
            "LSTM"]
+__all__ += ["Dropout"]
