@@ -9,7 +9,7 @@ from .compare import assert_close, compare
 from .gradcheck import check_layer, check_loss
 from .layers import (LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Flatten, FullyConnected,
                      InputLayer, Layer, MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
-from .layers import Dropout
+from .layers import BatchNorm, Dropout
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
 from .losses import (BinaryCrossEntropy, HellingerDistance, MaskedSequenceCrossEntropy,
                      SigmoidBinaryCrossEntropy)
@@ -26,6 +26,6 @@ __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLaye
            "AvgPool2D", "Flatten", "LSTM", "Loss", "CrossEntropy",
            "MSE", "SoftmaxCrossEntropy", "Network", "StepResult", "SGDTrainer", "History", "evaluate",
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]
-__all__ += ["Dropout"]
+__all__ += ["Dropout", "BatchNorm"]
 __all__ += ["BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
             "MaskedSequenceCrossEntropy"]

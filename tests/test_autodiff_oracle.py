@@ -22,7 +22,7 @@ if __name__ == "__main__":  # run as a script from anywhere: this worktree's fra
 
 from framework import (LSTM, MSE, AvgPool2D, Conv2D, CrossEntropy, Flatten, FullyConnected,
                        MaxPool2D, ReLU, Sigmoid, Softmax, SoftmaxCrossEntropy, Tanh, Tensor)
-from framework import (BinaryCrossEntropy, Dropout, HellingerDistance, MaskedSequenceCrossEntropy,
+from framework import (BatchNorm, BinaryCrossEntropy, Dropout, HellingerDistance, MaskedSequenceCrossEntropy,
                        SigmoidBinaryCrossEntropy)
 from framework.autodiff import Value, ops
 
@@ -304,6 +304,18 @@ def test_dropout_with_a_fixed_mask(shape):
     compare("Dropout", layer, normal(*shape), lambda x: x * (keep / 0.75))
 
 
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 3, 2)])
+def test_batch_norm_in_training_mode(shape):
+    layer = BatchNorm(shape[-1], dtype=np.float64)
+    layer.scale.elements[:] = RNG.uniform(0.5, 2.0, shape[-1])
+    layer.shift.elements[:] = normal(shape[-1])
+    axes = tuple(range(len(shape) - 1))
+    def batch_norm(x, scale, shift):
+        xc = x - x.mean(axis=axes, keepdims=True)
+        return xc / ops.sqrt((xc * xc).mean(axis=axes, keepdims=True) + layer.eps) * scale + shift
+    compare("BatchNorm", layer, normal(*shape) * 2 + 1, batch_norm)
+
+
 @pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4), (1, 1)])
 def test_binary_cross_entropy(shape):
     p, t = RNG.uniform(0.05, 0.95, shape), RNG.uniform(0, 1, shape)
@@ -343,7 +355,7 @@ def test_every_layer_and_loss_is_covered():
     covered = {"FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Flatten", "Conv2D",
                "MaxPool2D", "AvgPool2D", "LSTM", "CrossEntropy", "MSE", "SoftmaxCrossEntropy"}
     covered |= {"BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
-                "MaskedSequenceCrossEntropy", "Dropout"}
+                "MaskedSequenceCrossEntropy", "Dropout", "BatchNorm"}
     public = {n for n in layers.__all__ + losses.__all__
               if n not in ("Layer", "ElementwiseLayer", "InputLayer", "Loss")}
     assert public <= covered, f"layers without an engine oracle: {sorted(public - covered)}"

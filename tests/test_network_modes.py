@@ -71,3 +71,18 @@ def test_evaluate_runs_in_evaluation_mode_and_restores_the_mode():
     evaluate(net, x, y)
     assert spy.seen == [False]
     assert net.training
+
+
+def test_batch_norm_predicts_with_running_averages_after_training():
+    from framework import BatchNorm
+    x, y = _data()
+    bn = BatchNorm(2)
+    net = Network(InputLayer(2, num_classes=2), [bn, FullyConnected(2, 2, seed=0)], SoftmaxCrossEntropy())
+    SGDTrainer(learning_rate=0.1, batch_size=4, epochs=2, seed=0).optimize(net, x, y)
+    assert not bn.training
+    assert np.all(bn.running_mean != 0.0)
+    one = x[:1]  # a batch of one: batch statistics would give x̂ = 0 whatever the input
+    xhat = (one - bn.running_mean) / np.sqrt(bn.running_var + bn.eps)
+    z = (xhat * bn.scale.view() + bn.shift.view()) @ net.layers[1].weights.view() + net.layers[1].bias.view()
+    e = np.exp(z - z.max())
+    np.testing.assert_allclose(net.forward(one), e / e.sum(), rtol=1e-5, atol=1e-6)

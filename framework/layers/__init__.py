@@ -1,6 +1,7 @@
 """Layers: one per file, the contract written once in ``base.Layer``."""
 from .avg_pool2d import AvgPool2D
 from .base import ElementwiseLayer, Layer
+from .batch_norm import BatchNorm
 from .conv2d import Conv2D
 from .dropout import Dropout
 from .flatten import Flatten
@@ -16,4 +17,4 @@ from .tanh import Tanh
 __all__ = ["Layer", "ElementwiseLayer", "InputLayer", "FullyConnected",
            "Sigmoid", "ReLU", "Tanh", "Softmax", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten",
            "LSTM"]
-__all__ += ["Dropout"]
+__all__ += ["Dropout", "BatchNorm"]
