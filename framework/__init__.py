@@ -10,7 +10,10 @@ from .gradcheck import check_layer, check_loss
 from .layers import (ELU, LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Elliot, Flatten,
                      FullyConnected, InputLayer, Layer, LeakyReLU, Linear, Maxout, MaxPool2D,
                      ReLU, Sigmoid, Softmax, Softplus, Softsign, SymmetricElliot, Tanh)
+from .layers import BatchNorm, Dropout
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
+from .losses import (BinaryCrossEntropy, HellingerDistance, MaskedSequenceCrossEntropy,
+                     SigmoidBinaryCrossEntropy)
 from .network import Network, StepResult
 from .serialize import load_network, save_network
 from .shape import Shape
@@ -25,3 +28,6 @@ __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLaye
            "Elliot", "SymmetricElliot", "Maxout", "Loss", "CrossEntropy",
            "MSE", "SoftmaxCrossEntropy", "Network", "StepResult", "SGDTrainer", "History", "evaluate",
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]
+__all__ += ["Dropout", "BatchNorm"]
+__all__ += ["BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
+            "MaskedSequenceCrossEntropy"]

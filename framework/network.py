@@ -114,6 +114,33 @@ class Network:
                                  f"({shapes[-1]}): {e}") from None
         return shapes
 
+    # -- training versus evaluation mode ---------------------------------------------
+    @property
+    def training(self) -> bool:
+        """True in training mode (the default), False after :meth:`eval`."""
+        return all(layer.training for layer in self.layers)
+
+    def train(self, mode: bool = True) -> "Network":
+        """Put every layer in training mode (Dropout drops, BatchNorm uses batch statistics).
+
+        Args:
+            mode: True for training, False for evaluation (as :meth:`eval`).
+
+        Returns:
+            The network itself, so ``net.train().forward(x)`` reads well.
+        """
+        for layer in self.layers:
+            layer.training = bool(mode)
+        return self
+
+    def eval(self) -> "Network":
+        """Put every layer in evaluation mode (Dropout is the identity, BatchNorm uses running averages).
+
+        Returns:
+            The network itself.
+        """
+        return self.train(False)
+
     @property
     def params(self) -> list[Tensor]:
         """Every parameter tensor of every layer, in order."""

@@ -46,6 +46,8 @@ class History:
 def evaluate(network: Network, data: Any, labels: Any, batch_size: int = 512) -> tuple[float, float]:
     """Loss and accuracy of ``network`` on a data set, without changing any parameter.
 
+    Runs in evaluation mode; the network's mode is restored afterwards.
+
     Args:
         network: the network.
         data: ``[N, ...]`` inputs, N >= 1.
@@ -64,9 +66,15 @@ def evaluate(network: Network, data: Any, labels: Any, batch_size: int = 512) ->
 
 
 def _evaluate(dataset: LabeledData, batch_size: int) -> tuple[float, float]:
-    metrics = EpochMetrics(dataset.classes)
-    for batch in dataset.batches(np.arange(len(dataset)), batch_size):
-        metrics.add(dataset.network.forward_loss(batch.x, batch.target), batch.index)
+    # Evaluation mode (no dropout, BatchNorm's running averages); the caller's mode comes back.
+    network, was_training = dataset.network, dataset.network.training
+    network.eval()
+    try:
+        metrics = EpochMetrics(dataset.classes)
+        for batch in dataset.batches(np.arange(len(dataset)), batch_size):
+            metrics.add(network.forward_loss(batch.x, batch.target), batch.index)
+    finally:
+        network.train(was_training)
     return metrics.loss, metrics.accuracy
 
 
@@ -171,7 +179,9 @@ class SGDTrainer:
             callback: called as ``callback(epoch, history)`` after each epoch.
 
         Returns:
-            The :class:`History` of per-epoch losses and accuracies.
+            The :class:`History` of per-epoch losses and accuracies. The steps
+            run in training mode, validation in evaluation mode, and the
+            network is left in evaluation mode (``network.train()`` undoes it).
 
         Raises:
             FloatingPointError: when the loss turns NaN or inf or grows far
@@ -202,6 +212,7 @@ class SGDTrainer:
                 self.schedule.observe(epoch, last[-1])
             if callback is not None:
                 callback(epoch, history)
+        network.eval()  # trained: predictions from here on use evaluation mode
         return history
 
     def _train_epoch(self, network: Network, params: list[Tensor], train: LabeledData,
@@ -213,6 +224,7 @@ class SGDTrainer:
         bar = self._progress(n, epoch)
         rate = self._epoch_rate(epoch)
         guard.learning_rate = rate
+        network.train()  # Dropout and BatchNorm behave as in training for the steps
         for step, (x, target, index) in enumerate(train.batches(order, self.batch_size), start=1):
             network.zero_deltas()                                       # zero the gradient
             result = network.backprop(x, target, input_deltas=False)    # forward, loss, backward

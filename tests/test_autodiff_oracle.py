@@ -23,6 +23,8 @@ if __name__ == "__main__":  # run as a script from anywhere: this worktree's fra
 from framework import (ELU, LSTM, MSE, AvgPool2D, Conv2D, CrossEntropy, Elliot, Flatten,
                        FullyConnected, LeakyReLU, Linear, Maxout, MaxPool2D, ReLU, Sigmoid, Softmax,
                        SoftmaxCrossEntropy, Softplus, Softsign, SymmetricElliot, Tanh, Tensor)
+from framework import (BatchNorm, BinaryCrossEntropy, Dropout, HellingerDistance,
+                       MaskedSequenceCrossEntropy, SigmoidBinaryCrossEntropy)
 from framework.autodiff import Value, ops
 
 TOL = 1e-10
@@ -317,12 +319,67 @@ def test_mse(shape):
                  lambda x, t: ((x - t) ** 2).sum() * 0.5 / rows(x))
 
 
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4)])
+def test_dropout_with_a_fixed_mask(shape):
+    keep = RNG.random(shape) >= 0.25
+    layer = Dropout(0.25)
+    layer.fix_mask(keep)
+    compare("Dropout", layer, normal(*shape), lambda x: x * (keep / 0.75))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 3, 2)])
+def test_batch_norm_in_training_mode(shape):
+    layer = BatchNorm(shape[-1], dtype=np.float64)
+    layer.scale.elements[:] = RNG.uniform(0.5, 2.0, shape[-1])
+    layer.shift.elements[:] = normal(shape[-1])
+    axes = tuple(range(len(shape) - 1))
+    def batch_norm(x, scale, shift):
+        xc = x - x.mean(axis=axes, keepdims=True)
+        return xc / ops.sqrt((xc * xc).mean(axis=axes, keepdims=True) + layer.eps) * scale + shift
+    compare("BatchNorm", layer, normal(*shape) * 2 + 1, batch_norm)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4), (1, 1)])
+def test_binary_cross_entropy(shape):
+    p, t = RNG.uniform(0.05, 0.95, shape), RNG.uniform(0, 1, shape)
+    compare_loss("BinaryCrossEntropy", BinaryCrossEntropy(), p, t,
+                 lambda p, t: -(t * ops.log(p) + (1 - t) * ops.log(1 - p)).sum() / rows(p))
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4), (1, 1)])
+def test_sigmoid_binary_cross_entropy(shape):
+    def unfused(z, t):
+        s = ops.sigmoid(z)
+        return -(t * ops.log(s) + (1 - t) * ops.log(1 - s)).sum() / rows(z)
+    compare_loss("SigmoidBinaryCrossEntropy", SigmoidBinaryCrossEntropy(), normal(*shape) * 3,
+                 RNG.uniform(0, 1, shape), unfused)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4)])
+def test_hellinger_distance(shape):
+    p = RNG.dirichlet(np.ones(shape[-1]), shape[:-1])
+    t = RNG.dirichlet(np.ones(shape[-1]), shape[:-1])
+    def hellinger(p, t):
+        d = ops.sqrt(p) - ops.sqrt(t)
+        return ops.sqrt((d * d).sum(axis=-1) * 0.5).sum() / rows(p)
+    compare_loss("HellingerDistance", HellingerDistance(), p, t, hellinger)
+
+
+def test_masked_sequence_cross_entropy():
+    mask = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+    compare_loss("MaskedSequenceCrossEntropy", MaskedSequenceCrossEntropy(mask=mask),
+                 normal(2, 3, 4) * 3, targets((2, 3, 4), "one-hot"),
+                 lambda z, t: -(t * ops.log_softmax(z) * mask[..., None]).sum() / mask.sum())
+
+
 def test_every_layer_and_loss_is_covered():
     import framework.layers as layers
     import framework.losses as losses
     covered = {"FullyConnected", "Sigmoid", "ReLU", "Tanh", "Softmax", "Flatten", "Conv2D",
                "MaxPool2D", "AvgPool2D", "LSTM", "CrossEntropy", "MSE", "SoftmaxCrossEntropy",
                "Maxout", *ACTIVATIONS}
+    covered |= {"BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
+                "MaskedSequenceCrossEntropy", "Dropout", "BatchNorm"}
     public = {n for n in layers.__all__ + losses.__all__
               if n not in ("Layer", "ElementwiseLayer", "InputLayer", "Loss")}
     assert public <= covered, f"layers without an engine oracle: {sorted(public - covered)}"

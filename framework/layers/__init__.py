@@ -1,7 +1,9 @@
 """Layers: one per file, the contract written once in ``base.Layer``."""
 from .avg_pool2d import AvgPool2D
 from .base import ElementwiseLayer, Layer
+from .batch_norm import BatchNorm
 from .conv2d import Conv2D
+from .dropout import Dropout
 from .elliot import Elliot
 from .elu import ELU
 from .flatten import Flatten
@@ -24,3 +26,4 @@ __all__ = ["Layer", "ElementwiseLayer", "InputLayer", "FullyConnected",
            "Sigmoid", "ReLU", "Tanh", "Softmax", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten",
            "LSTM", "Linear", "LeakyReLU", "ELU", "Softplus", "Softsign", "Elliot",
            "SymmetricElliot", "Maxout"]
+__all__ += ["Dropout", "BatchNorm"]

@@ -58,7 +58,14 @@ class Layer:
     Subclasses implement :meth:`forward`, :meth:`backward`,
     :meth:`output_shape` and, when they have parameters,
     :meth:`calculate_delta_weights` and :attr:`params`.
+
+    Attributes:
+        training: True in training mode (the default), False in evaluation
+            mode; set for every layer by ``Network.train()`` / ``Network.eval()``.
+            Only layers that behave differently read it (Dropout, BatchNorm).
     """
+
+    training: bool = True
 
     def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
         """Fill the elements of ``out_tensors`` from the elements of ``in_tensors``.

@@ -1,0 +1,122 @@
+"""Batch normalisation of the last dim (features of ``[N, F]``, channels of ``[N, H, W, C]``)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..shape import Shape
+from ..tensor import Tensor
+from .base import Layer
+
+
+class BatchNorm(Layer):
+    """Normalise each feature (channel) over the rows, then scale and shift it.
+
+    Rows ``r`` are every leading index merged: the batch for ``[N, F]``,
+    batch × height × width for ``[N, H, W, C]`` (so one mean per channel).
+    With ``R`` rows, ``γ`` = ``scale`` and ``β`` = ``shift`` (both ``[F]``):
+
+    ===============  ===============================================================
+    forward (train)  ``μ = (1/R) Σ_r x_r``, ``σ² = (1/R) Σ_r (x_r − μ)²``,
+                     ``x̂ = (x − μ)/√(σ² + ε)``, ``y = γ·x̂ + β``
+    backward (train) ``δx = γ/(R·√(σ² + ε)) · (R·δy − Σ_r δy − x̂·Σ_r δy·x̂)``
+                     (through ``μ`` and ``σ²`` too: both depend on every row)
+    evaluation       ``x̂ = (x − μ_run)/√(σ²_run + ε)``, ``y = γ·x̂ + β``, ``δx = γ·δy/√(σ²_run + ε)``
+    delta weights    ``δγ += Σ_r δy·x̂``, ``δβ += Σ_r δy``
+    ===============  ===============================================================
+
+    Every training forward updates the running averages
+    ``μ_run ← m·μ_run + (1 − m)·μ`` and ``σ²_run ← m·σ²_run + (1 − m)·σ²``
+    (``m`` = ``momentum``; ``σ²`` the batch's biased variance), which
+    evaluation mode (``Network.eval()``) uses instead of the batch's. They are
+    NumPy arrays (float64), not parameters: the trainer does not update them
+    and ``save_network`` does not store them. Backward recomputes ``μ``,
+    ``σ²`` from its input, so no state is kept between forward and backward.
+
+    Args:
+        num_features: F, the size of the last dim.
+        momentum: weight ``m`` of the old running average, ``0 <= m < 1``.
+        eps: ``ε`` added to the variance.
+        dtype: float32 (default) or float64 (gradient checks).
+
+    Raises:
+        ValueError: a non-positive ``num_features``, ``momentum`` outside
+            ``[0, 1)`` or ``eps <= 0``.
+    """
+
+    def __init__(self, num_features: int, momentum: float = 0.9, eps: float = 1e-5,
+                 dtype: Any = np.float32) -> None:
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) \
+                or num_features <= 0:
+            raise ValueError(f"BatchNorm: num_features must be a positive integer, got {num_features!r}")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"BatchNorm: momentum must be in [0, 1), got {momentum!r}")
+        if not eps > 0.0:
+            raise ValueError(f"BatchNorm: eps must be positive, got {eps!r}")
+        self.num_features, self.momentum, self.eps = int(num_features), float(momentum), float(eps)
+        self.add_param("scale", (self.num_features,), value=np.ones(self.num_features), dtype=dtype)
+        self.add_param("shift", (self.num_features,), value=np.zeros(self.num_features), dtype=dtype)
+        self.running_mean = np.zeros(self.num_features)
+        self.running_var = np.ones(self.num_features)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """``[..., F]`` -> ``[..., F]``.
+
+        Raises:
+            ValueError: if the last dim is not ``num_features``.
+        """
+        dims = Shape(input_shape).dims
+        if len(dims) < 2:
+            raise ValueError(f"{self}: input must be [batch, ..., {self.num_features}], got Shape{list(dims)}")
+        if dims[-1] != self.num_features:
+            raise ValueError(f"{self}: input has {dims[-1]} features (channels), expected "
+                             f"{self.num_features} (input shape {Shape(dims)})")
+        return Shape(dims)
+
+    def _statistics(self, xm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(μ, σ², 1/√(σ² + ε))`` of the batch in training mode, of the running averages otherwise."""
+        # In the input's dtype: float32 work stays float32 (twice as fast as upcasting)
+        if self.training:
+            mean = xm.mean(axis=0)
+            centred = xm - mean
+            var = np.einsum("rf,rf->f", centred, centred) / xm.shape[0]
+        else:
+            mean, var = self.running_mean.astype(xm.dtype), self.running_var.astype(xm.dtype)
+        return mean, var, (1.0 / np.sqrt(var + self.eps)).astype(xm.dtype)
+
+    def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
+        """``y = γ·(x − μ)/√(σ² + ε) + β`` (overwrites y); in training also updates the running averages."""
+        x, y = self.check_io(in_tensors, out_tensors)
+        xm = x.matrix()
+        mean, var, inv_std = self._statistics(xm)
+        if self.training:
+            self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mean
+            self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
+        y.matrix()[...] = (xm - mean) * (inv_std * self.scale.elements) + self.shift.elements
+
+    def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
+        """``δx`` through ``x̂``, ``μ`` and ``σ²`` in training; ``γ·δy/√(σ²_run + ε)`` in evaluation (overwrites)."""
+        x, y = self.check_io(in_tensors, out_tensors)
+        xm, dy = x.matrix(), y.delta_matrix()
+        mean, _, inv_std = self._statistics(xm)
+        g = self.scale.elements * inv_std
+        if not self.training:
+            x.delta_matrix()[...] = dy * g
+            return
+        rows = xm.shape[0]
+        xhat = (xm - mean) * inv_std
+        x.delta_matrix()[...] = (g / rows) * (rows * dy - dy.sum(axis=0)
+                                              - xhat * np.sum(dy * xhat, axis=0))
+
+    def calculate_delta_weights(self, out_tensors: Sequence[Tensor],
+                                in_tensors: Sequence[Tensor]) -> None:
+        """``δγ += Σ_r δy·x̂`` and ``δβ += Σ_r δy`` (accumulate)."""
+        x, y = self.check_io(in_tensors, out_tensors)
+        xm, dy = x.matrix(), y.delta_matrix()
+        mean, _, inv_std = self._statistics(xm)
+        self.scale.deltas += np.sum(dy * ((xm - mean) * inv_std), axis=0).astype(x.dtype)
+        self.shift.deltas += dy.sum(axis=0).astype(x.dtype)
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.num_features})"
