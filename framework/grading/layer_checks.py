@@ -96,15 +96,13 @@ def _build(cls: Any, case: LayerCase, who: str) -> Any:
     return layer
 
 
-def _check_layer_case(student_cls: Any, reference_cls: Any, case: LayerCase,
-                      alternatives: dict[str, dict[str, Alternative]],
-                      rng: np.random.Generator) -> None:
-    desc = case.describe(student_cls)
-    student, ref = _build(student_cls, case, "student's"), reference_cls(*case.args, **case.kwargs)
-    ref.astype_(np.float64)
-    batch = case.input_shape[0]
+def _declared_params(student: Any, ref: Any, desc: str) -> dict[str, Any]:
+    """The student's parameters by name, after checking every Tensor attribute is declared
+    under the reference's names.
 
-    # params: every Tensor attribute declared, under the reference's names.
+    Raises:
+        CheckFailed: as method ``params``, naming the undeclared or missing parameter.
+    """
     undeclared = call("params", "params", student.undeclared_tensors, case=desc)
     if undeclared:
         fail("params", f"parameter '{undeclared[0]}'",
@@ -115,7 +113,19 @@ def _check_layer_case(student_cls: Any, reference_cls: Any, case: LayerCase,
         missing = sorted(set(ref_names) - set(names))
         fail("params", f"parameter '{missing[0]}'" if missing else "params",
              f"params are {names}, expected {ref_names}", case=desc)
-    ps = dict(zip(names, student.params))
+    return dict(zip(names, student.params))
+
+
+def _check_layer_case(student_cls: Any, reference_cls: Any, case: LayerCase,
+                      alternatives: dict[str, dict[str, Alternative]],
+                      rng: np.random.Generator) -> None:
+    desc = case.describe(student_cls)
+    student, ref = _build(student_cls, case, "student's"), reference_cls(*case.args, **case.kwargs)
+    ref.astype_(np.float64)
+    batch = case.input_shape[0]
+
+    ps = _declared_params(student, ref, desc)
+    names, ref_names = list(ps), ref.param_names()
     for n, p in zip(ref_names, ref.params):
         compare_values("params", f"initial values of '{n}'", ps[n].view(), p.view(), case=desc,
                        message="the constructor does not store the given values")

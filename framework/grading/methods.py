@@ -18,7 +18,7 @@ import numpy as np
 
 from ..shape import Shape
 from .checks import Alternative, _alternatives, call, compare_values, fail
-from .layer_checks import LayerCase, _build, _params, _tensor
+from .layer_checks import LayerCase, _build, _declared_params, _params, _tensor
 from .report import CheckFailed
 
 METHODS = ("forward", "backward", "calculate_delta_weights")
@@ -62,17 +62,8 @@ def _check_case(student_cls: Any, reference_cls: Any, case: LayerCase, methods: 
     student, ref = _build(student_cls, case, "student's"), reference_cls(*case.args, **case.kwargs)
     ref.astype_(np.float64)
     batch = case.input_shape[0]
-    undeclared = call("params", "params", student.undeclared_tensors, case=desc)
-    if undeclared:
-        fail("params", f"parameter '{undeclared[0]}'",
-             f"'{undeclared[0]}' is a Tensor attribute but not in params: the trainer never "
-             f"updates it and it is not saved; declare it with self.add_param", case=desc)
-    names, ref_names = call("params", "param_names", student.param_names, case=desc), ref.param_names()
-    if sorted(names) != sorted(ref_names):
-        missing = sorted(set(ref_names) - set(names))
-        fail("params", f"parameter '{missing[0]}'" if missing else "params",
-             f"params are {names}, expected {ref_names}", case=desc)
-    ps = dict(zip(names, student.params))
+    ps = _declared_params(student, ref, desc)
+    names, ref_names = list(ps), ref.param_names()
     shape = Shape(case.input_shape)
     out_shape = call("output_shape", "output shape", student.output_shape, shape, case=desc)
     if Shape(out_shape) != ref.output_shape(shape):
