@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from framework import (CrossEntropy, FullyConnected, InputLayer, Network, ReLU,  # noqa: E402
+from framework import (CrossEntropy, FullyConnected, InputLayer, Network,  # noqa: E402
                        SGDTrainer, Shape, Sigmoid, Softmax, Tensor, backend, check_layer,
                        evaluate, load_network, save_network)
 from framework.io import load_arrays, save_arrays  # noqa: E402

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .rules import lift, lift_pair, register, unbroadcast
+from .rules import lift_pair, register, unbroadcast
 from .engine import apply
 from .value import Value
 

@@ -23,7 +23,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .report import FACTOR_MEANINGS, CheckFailed, Failure, constant_factor, name_factor
+from ..factors import FACTOR_MEANINGS, constant_factor, name_factor
+from .report import CheckFailed, Failure
 
 ATOL, RTOL = 1e-7, 1e-6
 Alternative = Callable[..., np.ndarray]

@@ -10,7 +10,7 @@ import numpy as np
 from ..shape import Shape
 from ..tensor import Tensor
 from .checks import Alternative, CheckFailed, _alternatives, call, compare_values, fail
-from .report import FACTOR_MEANINGS
+from ..factors import FACTOR_MEANINGS
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..factors import FACTOR_MEANINGS, constant_factor, name_factor  # noqa: F401  (re-exported)
 
 
 @dataclass
