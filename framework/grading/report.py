@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-
 @dataclass
 class Failure:
     """Why an exercise failed, in the words the report uses.
