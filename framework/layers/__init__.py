@@ -8,6 +8,7 @@ from .elliot import Elliot
 from .elu import ELU
 from .flatten import Flatten
 from .fully_connected import FullyConnected
+from .gru import GRU
 from .input import InputLayer
 from .leaky_relu import LeakyReLU
 from .linear import Linear
@@ -15,6 +16,7 @@ from .lstm import LSTM
 from .max_pool2d import MaxPool2D
 from .maxout import Maxout
 from .relu import ReLU
+from .rnn import RNN
 from .sigmoid import Sigmoid
 from .softmax import Softmax
 from .softplus import Softplus
@@ -27,3 +29,4 @@ __all__ = ["Layer", "ElementwiseLayer", "InputLayer", "FullyConnected",
            "LSTM", "Linear", "LeakyReLU", "ELU", "Softplus", "Softsign", "Elliot",
            "SymmetricElliot", "Maxout"]
 __all__ += ["Dropout", "BatchNorm"]
+__all__ += ["RNN", "GRU"]
