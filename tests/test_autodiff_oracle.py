@@ -25,6 +25,7 @@ from framework import (ELU, LSTM, MSE, AvgPool2D, Conv2D, CrossEntropy, Elliot, 
                        SoftmaxCrossEntropy, Softplus, Softsign, SymmetricElliot, Tanh, Tensor)
 from framework import (BatchNorm, BinaryCrossEntropy, Dropout, HellingerDistance,
                        MaskedSequenceCrossEntropy, SigmoidBinaryCrossEntropy)
+from framework import GRU, RNN
 from framework.autodiff import Value, ops
 
 TOL = 1e-10
@@ -263,6 +264,78 @@ def test_lstm_initial_state_deltas():
     record("LSTM (return_sequences)", {"δh0": rel(hv.grad, dh0), "δc0": rel(cv.grad, dc0)})
 
 
+# ---------------------------------------------------------------- RNN, GRU
+def rnn_from_ops(return_sequences, activation="tanh", h0=None):
+    act = ops.tanh if activation == "tanh" else ops.relu
+
+    def fn(x, U, W, bias):
+        n, t, _ = x.shape
+        h = Value(np.zeros((n, W.shape[0]))) if h0 is None else h0
+        outputs = []
+        for step in range(t):
+            h = act(x[:, step, :] @ U + h @ W + bias)
+            outputs.append(h)
+        return ops.stack(outputs, axis=1) if return_sequences else h
+    return fn
+
+
+def gru_from_ops(return_sequences, h0=None):
+    """PyTorch's GRU, gate blocks r, z, n; c_n inside r ⊙ (…)."""
+    def fn(x, U, W, bias, recurrent_bias):
+        n, t, _ = x.shape
+        k = W.shape[0]
+        h = Value(np.zeros((n, k))) if h0 is None else h0
+        outputs = []
+        for step in range(t):
+            a = x[:, step, :] @ U + bias
+            rec = h @ W + recurrent_bias
+            r = ops.sigmoid(a[:, :k] + rec[:, :k])
+            z = ops.sigmoid(a[:, k:2 * k] + rec[:, k:2 * k])
+            cand = ops.tanh(a[:, 2 * k:] + r * rec[:, 2 * k:])
+            h = (1 - z) * cand + z * h
+            outputs.append(h)
+        return ops.stack(outputs, axis=1) if return_sequences else h
+    return fn
+
+
+RECURRENT_SHAPES = [(2, 3, 4, 5, True), (3, 4, 2, 3, False), (1, 1, 3, 2, True), (4, 6, 2, 2, False)]
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("n,t,f,h,seq", RECURRENT_SHAPES)
+def test_rnn(n, t, f, h, seq, activation):
+    layer = RNN(f, h, return_sequences=seq, activation=activation, dtype=np.float64,
+                weights=(normal(f, h), normal(h, h) * 0.5, normal(h)))
+    compare("RNN (return_sequences)" if seq else "RNN (last step)", layer, normal(n, t, f),
+            rnn_from_ops(seq, activation))
+
+
+@pytest.mark.parametrize("n,t,f,h,seq", RECURRENT_SHAPES)
+def test_gru(n, t, f, h, seq):
+    layer = GRU(f, h, return_sequences=seq, dtype=np.float64,
+                weights=(normal(f, 3 * h), normal(h, 3 * h) * 0.5, normal(3 * h), normal(3 * h)))
+    compare("GRU (return_sequences)" if seq else "GRU (last step)", layer, normal(n, t, f),
+            gru_from_ops(seq))
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU"])
+def test_rnn_and_gru_initial_state_deltas(kind):
+    n, t, f, h = 2, 3, 3, 4
+    g = 1 if kind == "RNN" else 3
+    weights = (normal(f, g * h), normal(h, g * h) * 0.5, normal(g * h)) + \
+        ((normal(g * h),) if kind == "GRU" else ())
+    layer = (RNN if kind == "RNN" else GRU)(f, h, weights=weights, dtype=np.float64)
+    h0 = normal(n, h)
+    layer.set_initial_state(h0)
+    x, dy = normal(n, t, f), normal(n, t, h)
+    run_layer(layer, x, dy)
+    hv = Value(h0, requires_grad=True)
+    params = {k: Value(p.view().copy()) for k, p in zip(layer.param_names(), layer.params)}
+    build = rnn_from_ops(True, h0=hv) if kind == "RNN" else gru_from_ops(True, h0=hv)
+    build(Value(x), **params).backward(dy)
+    record(f"{kind} (return_sequences)", {"δh0": rel(hv.grad, layer.initial_state_deltas)})
+
+
 # ---------------------------------------------------------------- losses
 def run_loss(loss, x, t):
     xt, tt = Tensor.from_numpy(x, np.float64), Tensor.from_numpy(t, np.float64)
@@ -380,6 +453,7 @@ def test_every_layer_and_loss_is_covered():
                "Maxout", *ACTIVATIONS}
     covered |= {"BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
                 "MaskedSequenceCrossEntropy", "Dropout", "BatchNorm"}
+    covered |= {"RNN", "GRU"}
     public = {n for n in layers.__all__ + losses.__all__
               if n not in ("Layer", "ElementwiseLayer", "InputLayer", "Loss")}
     assert public <= covered, f"layers without an engine oracle: {sorted(public - covered)}"
