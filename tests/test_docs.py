@@ -26,6 +26,9 @@ PAGES = {
                                        "first bad index (0,): got -0.31980103, expected -1.2792041",
                                        "ratio got/expected: 0.25 = 1/batch everywhere",
                                        "hint [fc-bias-averaged]"]),
+    "recurrent.md": (1, ["('r', 'z', 'n') ['U', 'W', 'bias', 'recurrent_bias'] [(3, 12), (4, 12), (12,), (12,)]",
+                         "gradient check of GRU(3->4, last step): OK", "recurrent_bias   checked",
+                         "gradient check of RNN(3->4, relu): OK"]),
 }
 
 
