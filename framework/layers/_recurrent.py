@@ -1,7 +1,10 @@
 """What the Elman ``RNN`` and the ``GRU`` share: the sequence bookkeeping around their cells.
 
-Both layers map ``[N, T, F]`` to ``[N, T, H]`` (or ``[N, H]``, the last
-step) with ``G`` gate blocks of ``H`` columns (RNN: 1, GRU: 3):
+:class:`Recurrent` builds on :class:`~framework.layers._sequence.SequenceLayer`
+(what the LSTM shares too) with the forward and the backpropagation through
+time of a cell written in NumPy (the LSTM runs its own on the backend's
+LSTM kernels). Both layers map ``[N, T, F]`` to ``[N, T, H]`` (or ``[N, H]``,
+the last step) with ``G`` gate blocks of ``H`` columns (RNN: 1, GRU: 3):
 
 * forward: ``A = X·U + b`` for all ``N·T`` rows in one product, then per step
   the subclass's cell (:meth:`Recurrent._cell_forward`), which adds
@@ -28,9 +31,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..init import Initializer
-from ..shape import Shape
 from ..tensor import Tensor
-from .base import Layer
+from ._sequence import SequenceLayer
 
 
 class SequenceCaches:
@@ -40,12 +42,12 @@ class SequenceCaches:
         self.key = (n, t, dtype)
         self.gates = np.empty((t * n, gates * h), dtype)   # X·U + b, then the cell's activations
         self.hs = np.zeros(((t + 1) * n, h), dtype)         # block 0 = h_{-1}, block t+1 = h_t
-        self.da = np.empty((t * n, gates * h), dtype)       # δA: input-side pre-activation deltas
-        self.dr = np.empty((t * n, gates * h), dtype) if own_dr else self.da  # δR: recurrent side
+        self.dgates = np.empty((t * n, gates * h), dtype)   # δA: input-side pre-activation deltas
+        self.dr = np.empty((t * n, gates * h), dtype) if own_dr else self.dgates  # δR
         self.dh0 = np.zeros((n, h), dtype)                  # ∂L/∂h_{-1}
 
 
-class Recurrent(Layer):
+class Recurrent(SequenceLayer):
     """Base of :class:`~framework.layers.RNN` and :class:`~framework.layers.GRU` (not public).
 
     Subclasses set :attr:`GATES` (names of the ``H``-column blocks, in
@@ -60,25 +62,9 @@ class Recurrent(Layer):
                  weights: Any = None, init: str | Initializer = "xavier",
                  recurrent_init: str | Initializer = "orthogonal",
                  seed: int | np.random.Generator | None = None, dtype: Any = np.float32) -> None:
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"{type(self).__name__}: {name} must be a positive integer, "
-                                 f"got {value!r}")
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
-        self.return_sequences = bool(return_sequences)
-        f, k = self.input_size, len(self.GATES) * self.hidden_size
         names = ("U", "W", "bias") + (("recurrent_bias",) if self.RECURRENT_BIAS else ())
-        values: tuple = (None,) * len(names)
-        if weights is not None:
-            if isinstance(weights, dict):
-                missing = set(names) - set(weights)
-                if missing:
-                    raise ValueError(f"{self}: weights dict lacks {sorted(missing)}")
-                weights = tuple(weights[name] for name in names)
-            if len(weights) != len(names):
-                raise ValueError(f"{self}: weights must be ({', '.join(names)}), "
-                                 f"got {len(weights)} items")
-            values = tuple(weights)
+        values = self._setup(input_size, hidden_size, return_sequences, weights, names)
+        f, k = self.input_size, len(self.GATES) * self.hidden_size
         rng = np.random.default_rng(seed)
         self.add_param("U", (f, k), init=init, value=values[0], rng=rng, dtype=dtype)
         self.add_param("W", (self.hidden_size, k), init=recurrent_init, value=values[1], rng=rng,
@@ -86,10 +72,6 @@ class Recurrent(Layer):
         self.add_param("bias", (k,), value=values[2], dtype=dtype)
         if self.RECURRENT_BIAS:
             self.add_param("recurrent_bias", (k,), value=values[3], dtype=dtype)
-        self._initial: np.ndarray | None = None
-        self._caches: SequenceCaches | None = None
-        self._forward_of: tuple | None = None   # (x elements, y elements, x shape) of the last forward
-        self._bptt_done = False                  # δA, δR in the caches belong to the last forward
 
     # -- what a subclass writes: one time step, forward and backward ------------------
     def _cell_forward(self, c: SequenceCaches, now: slice, prev: slice, nxt: slice) -> None:
@@ -98,7 +80,7 @@ class Recurrent(Layer):
 
     def _cell_backward(self, c: SequenceCaches, now: slice, prev: slice, nxt: slice,
                        dh: np.ndarray) -> np.ndarray | None:
-        """Fill ``c.da[now]``, ``c.dr[now]`` from ``dh = δh_t``; return the part of ``δh_{t-1}`` not through W."""
+        """Fill ``c.dgates[now]``, ``c.dr[now]`` from ``dh = δh_t``; return the part of ``δh_{t-1}`` not through W."""
         raise NotImplementedError
 
     def _new_caches(self, n: int, t: int, dtype: np.dtype) -> SequenceCaches:
@@ -106,23 +88,7 @@ class Recurrent(Layer):
         return SequenceCaches(n, t, self.hidden_size, len(self.GATES), dtype,
                               own_dr=self.RECURRENT_BIAS)
 
-    # -- shapes and the initial state ----------------------------------------------------
-    def output_shape(self, input_shape: Shape) -> Shape:
-        """``[N, T, F]`` -> ``[N, T, H]`` (``return_sequences``) or ``[N, H]``.
-
-        Raises:
-            ValueError: if the input is not 3-D with ``F = input_size`` features.
-        """
-        dims = Shape(input_shape).dims
-        if len(dims) != 3:
-            raise ValueError(f"{self}: input must be a sequence [N, T, {self.input_size}], "
-                             f"got Shape{list(dims)}")
-        if dims[2] != self.input_size:
-            raise ValueError(f"{self}: input has {dims[2]} features, expected {self.input_size} "
-                             f"(input shape {Shape(dims)})")
-        n, t, _ = dims
-        return Shape((n, t, self.hidden_size) if self.return_sequences else (n, self.hidden_size))
-
+    # -- the initial state ----------------------------------------------------
     def set_initial_state(self, h0: Any = None) -> None:
         """Start the following forwards from ``h0`` instead of zeros.
 
@@ -183,19 +149,8 @@ class Recurrent(Layer):
         y.matrix()[...] = c.hs[n:] if self.return_sequences else c.hs[t * n:]
         self._forward_of = (x.elements, y.elements, x.shape)
 
-    def _check_follows_forward(self, x: Tensor, y: Tensor, method: str) -> SequenceCaches:
-        f = self._forward_of
-        if f is None or self._caches is None:
-            raise RuntimeError(f"{self}.{method}: no forward to go back through; call forward on "
-                               f"this batch first (the layer keeps the forward's states)")
-        if x.elements is not f[0] or y.elements is not f[1] or x.shape != f[2]:
-            raise RuntimeError(f"{self}.{method}: these tensors are not the ones of the last forward "
-                               f"(input {x.shape}); {method} must follow the forward of the same "
-                               f"batch, since it uses the states that forward cached")
-        return self._caches
-
     def _bptt(self, x: Tensor, y: Tensor) -> SequenceCaches:
-        """Backpropagation through time: fill ``da`` (δA), ``dr`` (δR) and ``dh0`` from the output deltas."""
+        """Backpropagation through time: fill ``dgates`` (δA), ``dr`` (δR) and ``dh0`` from the output deltas."""
         c = self._caches
         n, t, _ = x.shape.dims
         w = self.W.view()
@@ -215,46 +170,10 @@ class Recurrent(Layer):
         self._bptt_done = True
         return c
 
-    def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
-        """BPTT over the whole sequence; overwrite ``δX = δA·Uᵀ`` and cache ``δA``, ``δR``.
+    def _recurrent_deltas(self, c: SequenceCaches) -> np.ndarray:
+        return c.dr
 
-        Raises:
-            RuntimeError: if this is not the batch of the last forward.
-        """
-        x, y = self.check_io(in_tensors, out_tensors)
-        self._check_follows_forward(x, y, "backward")
-        c = self._bptt(x, y)
-        # δX[r, :] = δa_r·Uᵀ for all rows at once: δX = (da.T)ᵀ·Uᵀ.
-        self.ops(x.dtype).matmul(c.da.T, self.U.view(), x.delta_matrix(), trans_a=True,
-                                 trans_b=True)
-
-    def calculate_delta_weights(self, out_tensors: Sequence[Tensor],
-                                in_tensors: Sequence[Tensor]) -> None:
-        """``∂U += Xᵀ·δA``, ``∂W += H_prevᵀ·δR``, ``∂b += Σ_rows δA`` (``∂c += Σ_rows δR``); accumulate.
-
-        Uses the deltas cached by :meth:`backward`; runs the BPTT itself when
-        there was no backward since the last forward (a network skips the
-        first layer's backward).
-
-        Raises:
-            RuntimeError: if this is not the batch of the last forward.
-        """
-        x, y = self.check_io(in_tensors, out_tensors)
-        c = self._check_follows_forward(x, y, "calculate_delta_weights")
-        if not self._bptt_done:
-            self._bptt(x, y)
-        n, t, _ = x.shape.dims
-        ops = self.ops(x.dtype)
-        ops.matmul(x.matrix(), c.da.T, self.U.delta_view(), trans_a=True, trans_b=True, beta=1.0)
-        # h_prev of row r = n + N·t is hs block t; a zero initial state (block 0) adds nothing.
-        first = 0 if self._initial is not None else n
-        if first < t * n:
-            ops.matmul(c.hs[first:t * n].T, c.dr[first:].T, self.W.delta_view(), trans_b=True,
-                       beta=1.0)
-        self.bias.deltas += c.da.sum(axis=0)
+    def _add_bias_deltas(self, c: SequenceCaches) -> None:
+        self.bias.deltas += c.dgates.sum(axis=0)          # ∂b += Σ_rows δA
         if self.RECURRENT_BIAS:
-            self.recurrent_bias.deltas += c.dr.sum(axis=0)
-
-    def __repr__(self) -> str:
-        seq = "" if self.return_sequences else ", last step"
-        return f"{type(self).__name__}({self.input_size}->{self.hidden_size}{seq})"
+            self.recurrent_bias.deltas += c.dr.sum(axis=0)  # ∂c += Σ_rows δR

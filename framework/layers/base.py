@@ -14,7 +14,7 @@ method                      reads                                    writes
 Parameter deltas accumulate so that a parameter used in several places (or
 several micro-batches) sums its gradients, as at a fork in the lecture notes;
 the trainer zeroes them once per step. Layers keep no hidden state between
-forward and backward unless they must (the LSTM does): what backward needs is
+forward and backward unless they must (the recurrent layers do): what backward needs is
 in the tensors it is given.
 """
 from __future__ import annotations

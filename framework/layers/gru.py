@@ -103,7 +103,7 @@ class GRU(Recurrent):
                        dh: np.ndarray) -> np.ndarray:
         h = self.hidden_size
         r, z, n = (c.gates[now][:, q * h:(q + 1) * h] for q in range(3))
-        da, dr = c.da[now], c.dr[now]
+        da, dr = c.dgates[now], c.dr[now]
         da[:, 2 * h:] = dh * (1 - z) * (1 - n * n)                          # δa_n
         da[:, h:2 * h] = dh * (c.hs[prev] - n) * z * (1 - z)                # δa_z
         da[:, :h] = da[:, 2 * h:] * c.rn[now] * r * (1 - r)             # δa_r

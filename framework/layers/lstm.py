@@ -18,9 +18,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..init import Initializer, orthogonal  # noqa: F401  (orthogonal: re-exported)
-from ..shape import Shape
 from ..tensor import Tensor
-from .base import Layer
+from ._sequence import SequenceLayer
 
 GATES = ("i", "f", "o", "g")  # order of the four H-column blocks of U, W and bias
 
@@ -40,7 +39,7 @@ class _Caches:
         self.dh0 = np.zeros((n, h), dtype)                 # ∂L/∂h_{-1}
 
 
-class LSTM(Layer):
+class LSTM(SequenceLayer):
     """An LSTM layer on sequences ``[N, T, F]`` -> ``[N, T, H]`` (or ``[N, H]``, the last step).
 
     Parameters (column-major Tensors, row-vector convention as in
@@ -101,22 +100,8 @@ class LSTM(Layer):
                  weights: Any = None, init: str | Initializer = "xavier",
                  recurrent_init: str | Initializer = "orthogonal", forget_bias: float = 1.0,
                  seed: int | np.random.Generator | None = None, dtype: Any = np.float32) -> None:
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"LSTM: {name} must be a positive integer, got {value!r}")
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
-        self.return_sequences = bool(return_sequences)
+        values = self._setup(input_size, hidden_size, return_sequences, weights, ("U", "W", "bias"))
         f, h = self.input_size, self.hidden_size
-        values: tuple[Any, Any, Any] = (None, None, None)
-        if weights is not None:
-            if isinstance(weights, dict):
-                missing = {"U", "W", "bias"} - set(weights)
-                if missing:
-                    raise ValueError(f"{self}: weights dict lacks {sorted(missing)}")
-                weights = (weights["U"], weights["W"], weights["bias"])
-            if len(weights) != 3:
-                raise ValueError(f"{self}: weights must be (U, W, bias), got {len(weights)} items")
-            values = tuple(weights)  # type: ignore[assignment]
         rng = np.random.default_rng(seed)
         self.add_param("U", (f, 4 * h), init=init, value=values[0], rng=rng, dtype=dtype)
         self.add_param("W", (h, 4 * h), init=recurrent_init, value=values[1], rng=rng, dtype=dtype)
@@ -124,26 +109,6 @@ class LSTM(Layer):
         if values[2] is None:
             self.bias.elements[h:2 * h] = forget_bias  # remember by default (Gers et al.)
         self._initial: tuple[np.ndarray, np.ndarray] | None = None
-        self._caches: _Caches | None = None
-        self._forward_of: tuple | None = None   # (x elements, y elements, x shape) of the last forward
-        self._bptt_done = False                  # δA in the caches belongs to the last forward
-
-    # -- parameters and shapes ------------------------------------------------------
-    def output_shape(self, input_shape: Shape) -> Shape:
-        """``[N, T, F]`` -> ``[N, T, H]`` (``return_sequences``) or ``[N, H]``.
-
-        Raises:
-            ValueError: if the input is not 3-D with ``F = input_size`` features.
-        """
-        dims = Shape(input_shape).dims
-        if len(dims) != 3:
-            raise ValueError(f"{self}: input must be a sequence [N, T, {self.input_size}], "
-                             f"got Shape{list(dims)}")
-        if dims[2] != self.input_size:
-            raise ValueError(f"{self}: input has {dims[2]} features, expected {self.input_size} "
-                             f"(input shape {Shape(dims)})")
-        n, t, _ = dims
-        return Shape((n, t, self.hidden_size) if self.return_sequences else (n, self.hidden_size))
 
     # -- initial state ------------------------------------------------------------------
     def set_initial_state(self, h0: Any = None, c0: Any = None) -> None:
@@ -228,17 +193,6 @@ class LSTM(Layer):
                                                  c.hs, c.cs, c.tanh_cs, y.matrix())
         self._forward_of = (x.elements, y.elements, x.shape)
 
-    def _check_follows_forward(self, x: Tensor, y: Tensor, method: str) -> _Caches:
-        f = self._forward_of
-        if f is None or self._caches is None:
-            raise RuntimeError(f"{self}.{method}: no forward to go back through; call forward on "
-                               f"this batch first (the LSTM keeps the forward's gates and states)")
-        if x.elements is not f[0] or y.elements is not f[1] or x.shape != f[2]:
-            raise RuntimeError(f"{self}.{method}: these tensors are not the ones of the last forward "
-                               f"(input {x.shape}); {method} must follow the forward of the same "
-                               f"batch, since it uses the gates and states that forward cached")
-        return self._caches
-
     def _bptt(self, x: Tensor, y: Tensor) -> _Caches:
         """Backpropagation through time: fill ``dgates`` (δA), ``dh0``, ``dc`` from the output deltas."""
         c = self._caches
@@ -252,45 +206,5 @@ class LSTM(Layer):
         self._bptt_done = True
         return c
 
-    def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
-        """BPTT over the whole sequence; overwrite ``δX = δA·Uᵀ`` and cache ``δA``.
-
-        Raises:
-            RuntimeError: if this is not the batch of the last forward.
-        """
-        x, y = self.check_io(in_tensors, out_tensors)
-        self._check_follows_forward(x, y, "backward")
-        c = self._bptt(x, y)
-        # δX[r, :] = δa_r·Uᵀ for all rows at once: δX = (dgates.T)ᵀ·Uᵀ.
-        self.ops(x.dtype).matmul(c.dgates.T, self.U.view(), x.delta_matrix(),
-                                    trans_a=True, trans_b=True)
-
-    def calculate_delta_weights(self, out_tensors: Sequence[Tensor],
-                                in_tensors: Sequence[Tensor]) -> None:
-        """``∂U += Xᵀ·δA``, ``∂W += H_prevᵀ·δA``, ``∂b += Σ_rows δA`` over all steps (accumulate).
-
-        Uses the ``δA`` cached by :meth:`backward`; runs the BPTT itself when
-        there was no backward since the last forward.
-
-        Raises:
-            RuntimeError: if this is not the batch of the last forward.
-        """
-        x, y = self.check_io(in_tensors, out_tensors)
-        c = self._check_follows_forward(x, y, "calculate_delta_weights")
-        if not self._bptt_done:
-            self._bptt(x, y)
-        n, t, _ = x.shape.dims
-        ops = self.ops(x.dtype)
-        # ∂U[f, k] += Σ_r X[r, f]·δA[r, k]
-        ops.matmul(x.matrix(), c.dgates.T, self.U.delta_view(), trans_a=True, trans_b=True, beta=1.0)
-        # ∂W[j, k] += Σ_r h_prev[r, j]·δA[r, k]; h_prev of row r = n + N·t is hs block t.
-        # Block 0, a zero initial state, adds nothing: start at step 1 then.
-        first = 0 if self._initial is not None else n
-        if first < t * n:
-            ops.matmul(c.hs[first:t * n].T, c.dgates[first:].T, self.W.delta_view(),
-                       trans_b=True, beta=1.0)
-        self.ops(x.dtype).lstm_bias_grad(c.dgates, self.bias.deltas)
-
-    def __repr__(self) -> str:
-        seq = "" if self.return_sequences else ", last step"
-        return f"LSTM({self.input_size}->{self.hidden_size}{seq})"
+    def _add_bias_deltas(self, c: _Caches) -> None:
+        self.ops(c.dgates.dtype).lstm_bias_grad(c.dgates, self.bias.deltas)

@@ -98,13 +98,11 @@ class RNN(Recurrent):
                        dh: np.ndarray) -> None:
         h = c.hs[nxt]
         if self.activation == "tanh":
-            np.multiply(dh, 1 - h * h, out=c.da[now])          # tanh' = 1 − tanh²
+            np.multiply(dh, 1 - h * h, out=c.dgates[now])          # tanh' = 1 − tanh²
         else:
-            np.multiply(dh, h > 0, out=c.da[now])              # relu' = [a > 0] = [h > 0]
-        # δR is δA (c.dr is c.da): nothing reaches h_{t-1} but through W
+            np.multiply(dh, h > 0, out=c.dgates[now])              # relu' = [a > 0] = [h > 0]
+        # δR is δA (c.dr is c.dgates): nothing reaches h_{t-1} but through W
         return None
 
     def __repr__(self) -> str:
-        seq = "" if self.return_sequences else ", last step"
-        act = "" if self.activation == "tanh" else ", relu"
-        return f"RNN({self.input_size}->{self.hidden_size}{seq}{act})"
+        return super().__repr__() if self.activation == "tanh" else f"{super().__repr__()[:-1]}, relu)"

@@ -2,13 +2,15 @@
 
 Runs on both backends (conftest.py): float32 work goes through the selected
 backend (the C kernel for "c"), the float64 gradient checks through NumPy.
+Shapes, gradient checks, float32 against float64 and the protocol are tested
+for the LSTM with the other recurrent layers in test_recurrent.py.
 """
 import math
 
 import numpy as np
 import pytest
 
-from framework import FullyConnected, InputLayer, Network, SoftmaxCrossEntropy, Tensor, check_layer
+from framework import FullyConnected, InputLayer, Network, SoftmaxCrossEntropy, check_layer
 from framework.compare import assert_close
 from framework.layers.lstm import GATES, LSTM
 
@@ -111,34 +113,7 @@ def test_init_forget_bias_one_xavier_and_orthogonal():
     assert np.array_equal(again.U.elements, lstm.U.elements)
 
 
-def test_output_shapes_and_errors():
-    assert LSTM(4, 6).output_shape((2, 5, 4)).dims == (2, 5, 6)
-    assert LSTM(4, 6, return_sequences=False).output_shape((2, 5, 4)).dims == (2, 6)
-    with pytest.raises(ValueError, match="3 features, expected 4"):
-        LSTM(4, 6).output_shape((2, 5, 3))
-    with pytest.raises(ValueError, match="sequence"):
-        LSTM(4, 6).output_shape((2, 4))
-    with pytest.raises(ValueError, match="hidden_size"):
-        LSTM(4, 0)
-    with pytest.raises(ValueError, match="W given with shape"):
-        LSTM(2, 3, weights=(np.zeros((2, 12)), np.zeros((3, 3)), np.zeros(12)))
-
-
 # ---------------------------------------------------------------- gradient checks
-
-@pytest.mark.parametrize("n,t,f,h,seq", [
-    (1, 3, 2, 1, True),     # batch 1, hidden 1
-    (1, 4, 3, 3, False),    # batch 1, last step only
-    (3, 3, 2, 4, True),     # batch 3
-    (3, 4, 3, 1, False),    # hidden 1, last step only
-    (3, 5, 2, 3, True),
-])
-def test_gradient_check(n, t, f, h, seq):
-    report = check_layer(LSTM(f, h, return_sequences=seq, seed=n + t + h), (n, t, f), seed=t)
-    names = [q.name for q in report.quantities]
-    assert names == ["input deltas", "U", "W", "bias"]
-    assert all(q.checked > 0 for q in report.quantities)
-
 
 def test_gradient_check_with_initial_state_and_its_deltas():
     rng = np.random.default_rng(5)
@@ -187,102 +162,6 @@ def test_initial_state_changes_the_output_and_batch_must_match():
         run(lstm, x, dtype=np.float64)
     with pytest.raises(ValueError, match="h0 must be"):
         lstm.set_initial_state(np.zeros((2, 4)))
-
-
-# ---------------------------------------------------------------- float32 on the backend
-
-@pytest.mark.parametrize("n,t,f,h,seq", [(1, 1, 1, 1, True), (3, 5, 7, 9, True), (5, 4, 3, 17, False),
-                                         (32, 6, 16, 33, True)])
-def test_float32_backend_matches_float64_reference(n, t, f, h, seq):
-    """The selected backend (C kernel or NumPy) in float32 against the float64 NumPy path."""
-    rng = np.random.default_rng(n * t)
-    x = rng.standard_normal((n, t, f))
-    dy = rng.standard_normal(LSTM(f, h, seq).output_shape((n, t, f)).dims)
-    l32 = LSTM(f, h, return_sequences=seq, seed=3)
-    l64 = LSTM(f, h, return_sequences=seq, seed=3, dtype=np.float64)
-    for layer in (l32, l64):
-        layer.zero_deltas()
-    y32, dx32 = run(l32, x, dy)
-    y64, dx64 = run(l64, x, dy, dtype=np.float64)
-    assert_close(y64, y32, "Y", atol=2e-5)
-    assert_close(dx64, dx32, "δX", atol=2e-5)
-    for p32, p64, name in zip(l32.params, l64.params, ("∂U", "∂W", "∂b")):
-        assert_close(p64.delta_view(), p32.delta_view(), name, atol=1e-4, rtol=1e-4)
-    assert np.abs(dx64).max() > 1e-3
-
-
-def test_return_sequences_false_is_the_last_step():
-    rng = np.random.default_rng(2)
-    x = rng.standard_normal((3, 4, 2))
-    seq, _ = run(LSTM(2, 5, seed=1), x)
-    last, _ = run(LSTM(2, 5, return_sequences=False, seed=1), x)
-    assert_close(seq[:, -1, :], last, "last step", atol=0)
-
-
-def test_forward_and_backward_overwrite_delta_weights_accumulate():
-    rng = np.random.default_rng(4)
-    lstm = LSTM(3, 4, seed=0)
-    x = Tensor.from_numpy(rng.standard_normal((2, 5, 3)), dtype=np.float32)
-    y = Tensor(lstm.output_shape(x.shape))
-    y.elements[...] = 123.0
-    lstm.forward([x], [y])
-    first = y.elements.copy()
-    y.elements[...] = -7.0
-    lstm.forward([x], [y])
-    assert np.array_equal(first, y.elements)
-    y.deltas[...] = rng.standard_normal(y.size)
-    x.deltas[...] = 55.0
-    lstm.backward([y], [x])
-    dx = x.deltas.copy()
-    assert np.abs(dx).max() < 10 and np.abs(dx).max() > 1e-3
-    lstm.zero_deltas()
-    lstm.calculate_delta_weights([y], [x])
-    once = [p.deltas.copy() for p in lstm.params]
-    lstm.calculate_delta_weights([y], [x])
-    for p, g in zip(lstm.params, once):
-        np.testing.assert_allclose(p.deltas, 2 * g, rtol=1e-6)
-
-
-def test_delta_weights_without_backward_run_the_bptt():
-    rng = np.random.default_rng(6)
-    x = rng.standard_normal((3, 4, 2))
-    dy = rng.standard_normal((3, 4, 5))
-    with_bw, without = LSTM(2, 5, seed=1), LSTM(2, 5, seed=1)
-    for layer in (with_bw, without):
-        layer.zero_deltas()
-    run(with_bw, x, dy)                        # forward, backward, delta weights
-    xt = Tensor.from_numpy(x, dtype=np.float32)
-    yt = Tensor(without.output_shape(xt.shape))
-    without.forward([xt], [yt])
-    yt.delta_view()[...] = dy
-    without.calculate_delta_weights([yt], [xt])
-    for a, b in zip(with_bw.params, without.params):
-        assert_close(a.delta_view(), b.delta_view(), "delta weights", atol=1e-6)
-        assert np.abs(b.deltas).max() > 1e-3
-
-
-def test_backward_without_matching_forward_raises():
-    rng = np.random.default_rng(7)
-    lstm = LSTM(2, 3, seed=0)
-    x = Tensor.from_numpy(rng.standard_normal((2, 4, 2)), dtype=np.float32)
-    y = Tensor(lstm.output_shape(x.shape))
-    with pytest.raises(RuntimeError, match="no forward"):
-        lstm.backward([y], [x])
-    with pytest.raises(RuntimeError, match="no forward"):
-        lstm.calculate_delta_weights([y], [x])
-    lstm.forward([x], [y])
-    other_x = Tensor.from_numpy(rng.standard_normal((2, 4, 2)), dtype=np.float32)
-    with pytest.raises(RuntimeError, match="not the ones of the last forward"):
-        lstm.backward([y], [other_x])
-    other_y = Tensor(lstm.output_shape(x.shape))
-    with pytest.raises(RuntimeError, match="not the ones of the last forward"):
-        lstm.calculate_delta_weights([other_y], [x])
-    lstm.backward([y], [x])                    # the matching one works
-    x2 = Tensor.from_numpy(rng.standard_normal((3, 4, 2)), dtype=np.float32)
-    y2 = Tensor(lstm.output_shape(x2.shape))
-    lstm.forward([x2], [y2])                   # a new batch replaces the cached one
-    with pytest.raises(RuntimeError, match="not the ones of the last forward"):
-        lstm.backward([y], [x])
 
 
 # ---------------------------------------------------------------- in a network

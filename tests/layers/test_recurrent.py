@@ -1,13 +1,14 @@
-"""What RNN and GRU share (layers/_recurrent.py): shapes, gradient checks, the protocol, PyTorch, save/load.
+"""What the recurrent layers share (layers/_recurrent.py): shapes, gradient checks, the protocol,
+PyTorch, save/load; for RNN and GRU, and for the LSTM where its interface is the same (ALL_KINDS).
 
-The hand-derived values of each layer are in test_rnn.py and test_gru.py.
+The hand-derived values of each layer are in test_rnn.py, test_gru.py and test_lstm.py.
 Runs on both backends (conftest.py): float32 work goes through the selected
 backend, the float64 gradient checks through NumPy.
 """
 import numpy as np
 import pytest
 
-from framework import (GRU, RNN, FullyConnected, InputLayer, Network, SGDTrainer,
+from framework import (GRU, LSTM, RNN, FullyConnected, InputLayer, Network, SGDTrainer,
                        SoftmaxCrossEntropy, Tensor, check_layer, evaluate, load_network,
                        save_network)
 from framework.compare import assert_close
@@ -18,8 +19,10 @@ MAKERS = {
     "RNN": lambda f, h, **kw: RNN(f, h, **kw),
     "RNN-relu": lambda f, h, **kw: RNN(f, h, activation="relu", **kw),
     "GRU": lambda f, h, **kw: GRU(f, h, **kw),
+    "LSTM": lambda f, h, **kw: LSTM(f, h, **kw),
 }
-KINDS = sorted(MAKERS)
+KINDS = ["GRU", "RNN", "RNN-relu"]        # h0 only, zero biases, a PyTorch twin with the same names
+ALL_KINDS = KINDS + ["LSTM"]
 
 
 def _randomize_biases(layer, seed):
@@ -32,7 +35,7 @@ def _randomize_biases(layer, seed):
 
 # ---------------------------------------------------------------- shapes, arguments
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_output_shapes_and_errors(kind):
     make = MAKERS[kind]
     assert make(4, 6).output_shape((2, 5, 4)).dims == (2, 5, 6)
@@ -47,6 +50,10 @@ def test_output_shapes_and_errors(kind):
         make(2, 3, weights=(np.zeros((2, 3)),))
     with pytest.raises(ValueError, match="weights dict lacks"):
         make(2, 3, weights={"U": np.zeros((2, 3))})
+    given = [p.to_numpy() for p in make(2, 3).params]
+    given[1] = np.zeros((3, 1))
+    with pytest.raises(ValueError, match="W given with shape"):
+        make(2, 3, weights=given)
     with pytest.raises(ValueError, match="h0 must be"):
         make(2, 3).set_initial_state(np.zeros((2, 4)))
 
@@ -71,7 +78,7 @@ def test_init_xavier_orthogonal_zero_biases_and_seeded(kind):
 
 # ---------------------------------------------------------------- gradient checks
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 @pytest.mark.parametrize("n,t,f,h,seq", [(2, 3, 2, 1, True), (2, 4, 3, 3, False), (3, 3, 2, 4, True),
                                          (3, 4, 3, 2, False), (2, 1, 2, 3, True)])
 def test_gradient_check(kind, n, t, f, h, seq):
@@ -79,6 +86,7 @@ def test_gradient_check(kind, n, t, f, h, seq):
     report = check_layer(layer, (n, t, f), seed=t)
     names = [q.name for q in report.quantities]
     assert names == ["input deltas", "U", "W", "bias"] + (["recurrent_bias"] if kind == "GRU" else [])
+    assert report.ok
     assert all(q.checked > 0 for q in report.quantities)
 
 
@@ -138,9 +146,9 @@ def test_network_gradient_check_with_fc_and_softmax_cross_entropy(kind, seq):
 
 # ---------------------------------------------------------------- float32 on the backend
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 @pytest.mark.parametrize("n,t,f,h,seq", [(1, 1, 1, 1, True), (1, 3, 2, 1, False), (3, 5, 7, 9, True),
-                                         (5, 4, 3, 17, False)])
+                                         (5, 4, 3, 17, False), (32, 6, 16, 33, True)])
 def test_float32_backend_matches_float64_reference(kind, n, t, f, h, seq):
     rng = np.random.default_rng(n * t + 4)   # a 1-unit ReLU is not dead on these
     x = rng.standard_normal((n, t, f))
@@ -160,7 +168,7 @@ def test_float32_backend_matches_float64_reference(kind, n, t, f, h, seq):
 
 # ---------------------------------------------------------------- the protocol
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_forward_and_backward_overwrite_delta_weights_accumulate(kind):
     rng = np.random.default_rng(4)
     layer = MAKERS[kind](3, 4, seed=0)
@@ -185,7 +193,7 @@ def test_forward_and_backward_overwrite_delta_weights_accumulate(kind):
         assert np.abs(g).max() > 1e-4
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_delta_weights_without_backward_run_the_bptt(kind):
     rng = np.random.default_rng(6)
     x, dy = rng.standard_normal((3, 4, 2)), rng.standard_normal((3, 4, 5))
@@ -201,10 +209,11 @@ def test_delta_weights_without_backward_run_the_bptt(kind):
     for a, b in zip(with_bw.params, without.params):
         assert_close(a.delta_view(), b.delta_view(), "delta weights", atol=1e-6)
         assert np.abs(b.deltas).max() > 1e-3
-    assert_close(with_bw.initial_state_deltas, without.initial_state_deltas, "∂L/∂h0", atol=1e-6)
+    assert_close(np.asarray(with_bw.initial_state_deltas), np.asarray(without.initial_state_deltas),
+                 "initial state deltas", atol=1e-6)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_backward_without_matching_forward_raises(kind):
     rng = np.random.default_rng(7)
     layer = MAKERS[kind](2, 3, seed=0)
@@ -230,7 +239,7 @@ def test_backward_without_matching_forward_raises(kind):
         layer.backward([y], [x])
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_return_sequences_false_is_the_last_step(kind):
     x = np.random.default_rng(2).standard_normal((3, 4, 2))
     seq, _ = run(MAKERS[kind](2, 5, seed=1), x)
