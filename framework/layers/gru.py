@@ -90,23 +90,23 @@ class GRU(Recurrent):
 
     def _cell_forward(self, c: SequenceCaches, now: slice, prev: slice, nxt: slice) -> None:
         h = self.hidden_size
-        a, h_prev = c.gates[now], c.hs[prev]                  # a holds x_t·U + b
+        a, h_prev = c.gates[now], c.hs[prev]                          # a holds x_t·U + b
         rec = h_prev @ self.W.view() + self.recurrent_bias.elements    # R_t = h_{t-1}·W + c
         a[:, :2 * h] = _sigmoid(a[:, :2 * h] + rec[:, :2 * h])          # r, z
         r, z = a[:, :h], a[:, h:2 * h]
-        c.rn[now] = rec[:, 2 * h:]                        # backward needs R_t[n] for δr
+        c.rn[now] = rec[:, 2 * h:]                                     # for δa_r in backward
         n = a[:, 2 * h:]
-        np.tanh(n + r * rec[:, 2 * h:], out=n)                # n
-        c.hs[nxt] = n + z * (h_prev - n)                      # (1 − z)·n + z·h_{t-1}
+        np.tanh(n + r * rec[:, 2 * h:], out=n)                         # n
+        c.hs[nxt] = n + z * (h_prev - n)                               # (1 − z)·n + z·h_{t-1}
 
     def _cell_backward(self, c: SequenceCaches, now: slice, prev: slice, nxt: slice,
                        dh: np.ndarray) -> np.ndarray:
         h = self.hidden_size
         r, z, n = (c.gates[now][:, q * h:(q + 1) * h] for q in range(3))
         da, dr = c.dgates[now], c.dr[now]
-        da[:, 2 * h:] = dh * (1 - z) * (1 - n * n)                          # δa_n
-        da[:, h:2 * h] = dh * (c.hs[prev] - n) * z * (1 - z)                # δa_z
-        da[:, :h] = da[:, 2 * h:] * c.rn[now] * r * (1 - r)             # δa_r
-        dr[:, :2 * h] = da[:, :2 * h]
-        np.multiply(da[:, 2 * h:], r, out=dr[:, 2 * h:])                    # δR_n = δa_n ⊙ r
-        return dh * z                                          # h_{t-1}'s direct path into h_t
+        da[:, 2 * h:] = dh * (1 - z) * (1 - n * n)                     # δa_n
+        da[:, h:2 * h] = dh * (c.hs[prev] - n) * z * (1 - z)           # δa_z
+        da[:, :h] = da[:, 2 * h:] * c.rn[now] * r * (1 - r)            # δa_r
+        dr[:, :2 * h] = da[:, :2 * h]                                  # δR_r, δR_z = δa_r, δa_z
+        np.multiply(da[:, 2 * h:], r, out=dr[:, 2 * h:])               # δR_n = δa_n ⊙ r
+        return dh * z                                                  # h_{t-1}'s direct path
