@@ -23,6 +23,7 @@ from hypothesis.extra import numpy as hnp
 from framework import (LSTM, AvgPool2D, Conv2D, Flatten, FullyConnected, InputLayer, MaxPool2D,
                        Network, ReLU, Sigmoid, Softmax, SoftmaxCrossEntropy, Tanh, assert_close,
                        compare)
+from framework import GRU, RNN
 from framework.io import load_arrays, save_arrays
 from framework.serialize import load_network, save_network
 from framework.shape import Shape
@@ -197,6 +198,7 @@ LAYERS = {
     "conv": (lambda: Conv2D(1, 2, 3, seed=0), (2, 5, 5, 1)),
     "maxpool": (lambda: MaxPool2D(2), (2, 4, 4, 1)), "avgpool": (lambda: AvgPool2D(2), (2, 4, 4, 1)),
     "lstm": (lambda: LSTM(2, 3, seed=0), (2, 4, 2)),
+    "rnn": (lambda: RNN(2, 3, seed=0), (2, 4, 2)), "gru": (lambda: GRU(2, 3, seed=0), (2, 4, 2)),
 }
 
 
