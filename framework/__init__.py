@@ -11,6 +11,7 @@ from .layers import (ELU, LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Elliot, Fla
                      FullyConnected, InputLayer, Layer, LeakyReLU, Linear, Maxout, MaxPool2D,
                      ReLU, Sigmoid, Softmax, Softplus, Softsign, SymmetricElliot, Tanh)
 from .layers import BatchNorm, Dropout
+from .layers import Embedding
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
 from .losses import (BinaryCrossEntropy, HellingerDistance, MaskedSequenceCrossEntropy,
                      SigmoidBinaryCrossEntropy)
@@ -29,5 +30,6 @@ __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLaye
            "MSE", "SoftmaxCrossEntropy", "Network", "StepResult", "SGDTrainer", "History", "evaluate",
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]
 __all__ += ["Dropout", "BatchNorm"]
+__all__ += ["Embedding"]
 __all__ += ["BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
             "MaskedSequenceCrossEntropy"]

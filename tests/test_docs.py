@@ -26,6 +26,7 @@ PAGES = {
                                        "first bad index (0,): got -0.31980103, expected -1.2792041",
                                        "ratio got/expected: 0.25 = 1/batch everywhere",
                                        "hint [fc-bias-averaged]"]),
+    "embedding.md": (1, ["rows with a gradient: [1, 2, 3, 7, 8, 14, 15, 65, 92]"]),
 }
 
 
