@@ -16,6 +16,7 @@ from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
 from .losses import (BinaryCrossEntropy, HellingerDistance, MaskedSequenceCrossEntropy,
                      SigmoidBinaryCrossEntropy)
 from .network import Network, StepResult
+from .export import to_torch, to_torch_loss
 from .serialize import load_network, save_network
 from .shape import Shape
 from .tensor import Tensor
@@ -31,5 +32,6 @@ __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLaye
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]
 __all__ += ["Dropout", "BatchNorm"]
 __all__ += ["Embedding"]
+__all__ += ["to_torch", "to_torch_loss"]
 __all__ += ["BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
             "MaskedSequenceCrossEntropy"]

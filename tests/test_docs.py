@@ -48,7 +48,8 @@ def test_page_examples_run_and_print_what_the_page_says(page, capsys, monkeypatc
 # pages whose examples a test file of their own runs
 TESTED_ELSEWHERE = {"autodiff.md": "test_autodiff_docs.py", "backends.md": "test_backend_seam.py",
                     "worksheets.md": "test_worksheet_docs.py",
-                    "optimizers.md": "test_optimizers_docs.py"}
+                    "optimizers.md": "test_optimizers_docs.py",
+                    "export.md": "test_export_torch.py"}
 
 
 def test_every_page_with_python_examples_is_tested():
