@@ -82,20 +82,8 @@ class Ids(nn.Module):
         return self.inner(x.long())
 
 
-class Elliot(nn.Module):
-    """``y = ½·s·x/(1 + |s·x|) + ½`` (no torch class)."""
-
-    def __init__(self, steepness: float) -> None:
-        super().__init__()
-        self.steepness = steepness
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        u = self.steepness * x
-        return 0.5 * u / (1 + u.abs()) + 0.5
-
-
 class SymmetricElliot(nn.Module):
-    """``y = s·x/(1 + |s·x|)`` (torch's Softsign when s = 1)."""
+    """``y = s·x/(1 + |s·x|)`` (no torch class; torch's Softsign when s = 1)."""
 
     def __init__(self, steepness: float) -> None:
         super().__init__()
@@ -104,6 +92,13 @@ class SymmetricElliot(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         u = self.steepness * x
         return u / (1 + u.abs())
+
+
+class Elliot(SymmetricElliot):
+    """``y = ½·s·x/(1 + |s·x|) + ½``, half the symmetric one moved to (0, 1) (no torch class)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 0.5 * super().forward(x) + 0.5
 
 
 class Maxout(nn.Module):
