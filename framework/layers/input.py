@@ -27,7 +27,8 @@ class InputLayer:
                  dtype: Any = np.float32) -> None:
         try:
             # () is a scalar sample (one id per sample): the batch is [N]
-            self.sample_shape = () if sample_shape == () else Shape(sample_shape).dims
+            empty = isinstance(sample_shape, (tuple, list)) and len(sample_shape) == 0
+            self.sample_shape = () if empty else Shape(sample_shape).dims
         except ValueError as e:
             raise ValueError(f"InputLayer: {e}") from None
         if num_classes is not None and (isinstance(num_classes, bool) or int(num_classes) != num_classes

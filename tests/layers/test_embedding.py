@@ -125,6 +125,9 @@ def test_input_layer_passes_integer_ids_n_to_an_embedding_network():
     net = Network(InputLayer((), num_classes=3),
                   [Embedding(5, 4, seed=0), FullyConnected(4, 3, seed=0)], SoftmaxCrossEntropy())
     assert net.shapes(7)[0].dims == (7,)
+    assert InputLayer([]).as_array(4).shape == (1,)          # one id is a batch of one
+    with pytest.raises(ValueError, match=r"data has shape \(2, 1\), expected \(N, \)"):
+        InputLayer(()).as_array([[1], [2]])
     ids = np.array([0, 4, 4, 1], dtype=np.int64)
     out = net.forward(ids)
     assert out.shape == (4, 3)
