@@ -11,10 +11,12 @@ from .layers import (ELU, LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Elliot, Fla
                      FullyConnected, InputLayer, Layer, LeakyReLU, Linear, Maxout, MaxPool2D,
                      ReLU, Sigmoid, Softmax, Softplus, Softsign, SymmetricElliot, Tanh)
 from .layers import BatchNorm, Dropout
+from .layers import Embedding
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
 from .losses import (BinaryCrossEntropy, HellingerDistance, MaskedSequenceCrossEntropy,
                      SigmoidBinaryCrossEntropy)
 from .network import Network, StepResult
+from .export import to_torch, to_torch_loss
 from .serialize import load_network, save_network
 from .shape import Shape
 from .tensor import Tensor
@@ -29,5 +31,7 @@ __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLaye
            "MSE", "SoftmaxCrossEntropy", "Network", "StepResult", "SGDTrainer", "History", "evaluate",
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]
 __all__ += ["Dropout", "BatchNorm"]
+__all__ += ["Embedding"]
+__all__ += ["to_torch", "to_torch_loss"]
 __all__ += ["BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
             "MaskedSequenceCrossEntropy"]

@@ -26,6 +26,7 @@ PAGES = {
                                        "first bad index (0,): got -0.31980103, expected -1.2792041",
                                        "ratio got/expected: 0.25 = 1/batch everywhere",
                                        "hint [fc-bias-averaged]"]),
+    "embedding.md": (1, ["rows with a gradient: [1, 2, 3, 7, 8, 14, 15, 65, 92]"]),
 }
 
 
@@ -47,7 +48,8 @@ def test_page_examples_run_and_print_what_the_page_says(page, capsys, monkeypatc
 # pages whose examples a test file of their own runs
 TESTED_ELSEWHERE = {"autodiff.md": "test_autodiff_docs.py", "backends.md": "test_backend_seam.py",
                     "worksheets.md": "test_worksheet_docs.py",
-                    "optimizers.md": "test_optimizers_docs.py"}
+                    "optimizers.md": "test_optimizers_docs.py",
+                    "export.md": "test_export_torch.py"}
 
 
 def test_every_page_with_python_examples_is_tested():

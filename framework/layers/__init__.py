@@ -6,6 +6,7 @@ from .conv2d import Conv2D
 from .dropout import Dropout
 from .elliot import Elliot
 from .elu import ELU
+from .embedding import Embedding
 from .flatten import Flatten
 from .fully_connected import FullyConnected
 from .input import InputLayer
@@ -27,3 +28,4 @@ __all__ = ["Layer", "ElementwiseLayer", "InputLayer", "FullyConnected",
            "LSTM", "Linear", "LeakyReLU", "ELU", "Softplus", "Softsign", "Elliot",
            "SymmetricElliot", "Maxout"]
 __all__ += ["Dropout", "BatchNorm"]
+__all__ += ["Embedding"]
