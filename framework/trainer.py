@@ -233,7 +233,8 @@ class SGDTrainer:
             self.flavor.step(params, rate)                              # update the parameters
             metrics.add(result, index, getattr(network.loss, "saturated", 0))
             if bar is not None:
-                bar.update(index.size, loss=f"{metrics.loss:.4f}")
+                bar.set_postfix(loss=f"{metrics.loss:.4f}", refresh=False)
+                bar.update(index.size)
         if bar is not None:
             bar.close()
         return metrics
@@ -296,11 +297,8 @@ class SGDTrainer:
     def _progress(self, total: int, epoch: int) -> Any:
         if not self.verbose:
             return None
-        from .progress import ProgressBar
-        stream = self.stream or sys.stderr
-        if not (hasattr(stream, "isatty") and stream.isatty()):
-            return None  # in a log file the per-epoch summary line says it all
-        return ProgressBar(total, desc=f"epoch {epoch}/{self.epochs}", stream=stream)
+        from .progress import progress_bar  # tqdm: a widget in Jupyter, a bar on a terminal, none in a log
+        return progress_bar(total, desc=f"epoch {epoch}/{self.epochs}", stream=self.stream)
 
     def _report(self, epoch: int, h: History) -> None:
         def pct(a: float) -> str:
