@@ -19,6 +19,8 @@ from .serialize import load_network, save_network
 from .shape import Shape
 from .tensor import Tensor
 from .trainer import History, SGDTrainer, evaluate
+from .early_stopping import EarlyStopping
+from .trainer import Evaluation, evaluate_detailed
 
 __version__ = "0.1.0"
 
@@ -29,5 +31,6 @@ __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLaye
            "MSE", "SoftmaxCrossEntropy", "Network", "StepResult", "SGDTrainer", "History", "evaluate",
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]
 __all__ += ["Dropout", "BatchNorm"]
+__all__ += ["EarlyStopping", "Evaluation", "evaluate_detailed"]
 __all__ += ["BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
             "MaskedSequenceCrossEntropy"]
