@@ -22,6 +22,7 @@ arrays, not JSON text.
 """
 from __future__ import annotations
 
+import numbers
 import os
 import zlib
 from dataclasses import dataclass, field
@@ -82,11 +83,19 @@ def trainer_settings(trainer: SGDTrainer) -> dict[str, Any]:
         config = ", ".join(f"{k}={v}" for k, v in vars(schedule).items() if k not in state)
         schedule = f"{type(schedule).__name__}({config})"
     return {"learning_rate": trainer.learning_rate, "batch_size": trainer.batch_size,
-            "flavor": repr(trainer.flavor), "seed": trainer.seed, "shuffle": trainer.shuffle,
+            "flavor": repr(trainer.flavor), "seed": _json_seed(trainer.seed),
+            "shuffle": bool(trainer.shuffle),
             "validation_split": trainer.validation_split, "weight_decay": trainer.weight_decay,
             "clip_norm": trainer.clip_norm, "clip_value": trainer.clip_value,
             "schedule": schedule, "early_stopping": repr(trainer.early_stopping)
             if trainer.early_stopping is not None else None}
+
+
+def _json_seed(seed: Any) -> Any:
+    """The seed as JSON: None, an int, or the type of a Generator (whose state the checkpoint keeps)."""
+    if seed is None or isinstance(seed, (bool, str)):
+        return seed
+    return int(seed) if isinstance(seed, numbers.Integral) else type(seed).__name__
 
 
 def data_fingerprint(*datasets: LabeledData | None) -> str:

@@ -39,17 +39,13 @@ def evaluate(network: Network, data: Any, labels: Any, batch_size: int = 512) ->
     Runs in evaluation mode; the network's mode is restored afterwards.
 
     Args:
-        network: the network.
-        data: ``[N, ...]`` inputs, N >= 1.
-        labels: integer labels or targets, one per sample.
-        batch_size: evaluation chunk size (bounds memory only).
+        network, data, labels, batch_size: as :func:`evaluate_detailed`.
 
     Returns:
         ``(mean loss, accuracy)``; accuracy is ``nan`` for non-class targets.
 
     Raises:
-        TypeError: no Network, or labels that are not numbers.
-        ValueError: no samples, counts that differ, or bad values.
+        TypeError, ValueError: as :func:`evaluate_detailed`.
     """
     return evaluate_detailed(network, data, labels, batch_size)[:2]
 
@@ -57,7 +53,8 @@ def evaluate(network: Network, data: Any, labels: Any, batch_size: int = 512) ->
 def evaluate_detailed(network: Network, data: Any, labels: Any, batch_size: int = 512) -> Evaluation:
     """Loss, accuracy, confusion matrix and per-class accuracy, from one evaluation pass.
 
-    As :func:`evaluate`, which gives the first two of these.
+    Runs in evaluation mode; the network's mode is restored afterwards.
+    :func:`evaluate` gives the first two of these.
 
     Args:
         network: the network.

@@ -89,7 +89,7 @@ def test_resumed_run_is_bit_for_bit_the_uninterrupted_one(case, tmp_path):
 
 
 def test_resume_after_an_interruption_in_the_middle_of_the_run(tmp_path):
-    """The run dies after epoch 3 (an exception in the callback); the file holds epoch 3."""
+    """The run dies in epoch 3's callback: the file holds epoch 2, and the resume redoes epoch 3."""
     x, y = _data()
     def kwargs():
         return dict(flavor="momentum", schedule=ReduceOnPlateau(factor=0.5, patience=0))
@@ -106,6 +106,7 @@ def test_resume_after_an_interruption_in_the_middle_of_the_run(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         _trainer(kwargs, N_EPOCHS, learning_rate=0.4, checkpoint=path).optimize(
             _dropout_bn(), x, y, callback=die)
+    assert load_arrays(path)[1]["epoch"] == 2
     net = _dropout_bn()
     resumed = _trainer(kwargs, N_EPOCHS, learning_rate=0.4).optimize(net, x, y, resume=path)
     _assert_same_run(full, resumed, net_full, net)

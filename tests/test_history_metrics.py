@@ -33,20 +33,6 @@ def test_an_absent_class_has_nan_per_class_accuracy():
     assert result.per_class_accuracy[0] == 0.5 and np.isnan(result.per_class_accuracy[1:]).all()
 
 
-def test_sequence_outputs_count_every_time_step():
-    # [N, T, F] = [3, 2, 2]; FC with W = I per time step: logits = x
-    net = Network(InputLayer((2, 2), num_classes=2),
-                  [FullyConnected(2, 2, weights=[[1, 0], [0, 1]])], SoftmaxCrossEntropy())
-    x = np.array([[[1, 0], [0, 1]],      # predicts 0, 1
-                  [[1, 0], [1, 0]],      # predicts 0, 0
-                  [[0, 1], [0, 1]]], dtype=np.float32)  # predicts 1, 1
-    y = np.array([[0, 1], [0, 1], [0, 0]])
-    result = evaluate_detailed(net, x, y, batch_size=2)
-    # true 0: predicted 0, 0, 1, 1; true 1: predicted 1, 0
-    assert result.confusion.tolist() == [[2, 2], [1, 1]]
-    assert result.accuracy == 3 / 6
-
-
 def test_regression_targets_have_no_matrix():
     net = Network(InputLayer(2), [FullyConnected(2, 1, seed=0)], MSE())
     x = np.ones((4, 2), np.float32)
