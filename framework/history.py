@@ -17,7 +17,7 @@ FLOAT_FIELDS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "epo
 ARRAY_FIELDS = ("val_confusion", "val_per_class_accuracy")
 
 
-@dataclass
+@dataclass(eq=False)
 class History:
     """Per-epoch metrics returned by :meth:`~framework.trainer.SGDTrainer.optimize`.
 
@@ -65,6 +65,14 @@ class History:
             value = getattr(self, name)
             arrays[name] = np.asarray(-1 if value is None else value, dtype=np.int64)
         return arrays
+
+    def __eq__(self, other: object) -> bool:
+        """Same values in every field (``nan`` equal to ``nan``; arrays compared element by element)."""
+        if not isinstance(other, History):
+            return NotImplemented
+        mine, theirs = self.to_arrays(), other.to_arrays()
+        return all(mine[k].shape == theirs[k].shape and np.array_equal(mine[k], theirs[k],
+                                                                       equal_nan=True) for k in mine)
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> History:

@@ -226,3 +226,14 @@ def test_a_save_that_fails_midway_leaves_the_previous_checkpoint(saved, monkeypa
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
     monkeypatch.undo()
     assert Checkpoint(path, _trainer({}, 2), _mlp()).epoch == 1
+
+
+def test_the_divergence_guards_reference_survives_a_resume():
+    from framework.divergence import DivergenceGuard
+    guard = DivergenceGuard([], 0.1)
+    guard.check(5.0, 1, 1)  # the first loss sets the reference
+    assert guard.state_dict() == {"reference": 5.0, "first": False}
+    resumed = DivergenceGuard([], 0.1)
+    resumed.load_state_dict(guard.state_dict())
+    with pytest.raises(FloatingPointError, match="more than 10000 times its starting level 5"):
+        resumed.check(5.1e4, 2, 1)  # a fresh guard would take 5.1e4 as its reference

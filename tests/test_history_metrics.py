@@ -82,3 +82,17 @@ def test_no_validation_data_no_matrices():
     x, y = _blobs(30)
     h = SGDTrainer(epochs=2).optimize(_identity_net(), x, y)
     assert h.val_confusion == [] and h.val_per_class_accuracy == []
+
+
+def test_a_history_survives_its_arrays_and_compares_by_value():
+    from framework import History
+    h = History(train_loss=[0.5, 0.25], train_accuracy=[float("nan")] * 2, val_loss=[0.7, 0.6],
+                val_accuracy=[0.5, 0.75], epoch_seconds=[1.0, 1.5], learning_rate=[0.1, 0.05],
+                val_confusion=[np.array([[1, 1], [0, 2]]), np.array([[2, 0], [1, 1]])],
+                val_per_class_accuracy=[np.array([0.5, 1.0]), np.array([1.0, 0.5])], best_epoch=2)
+    back = History.from_arrays(h.to_arrays())
+    assert back == h and back.stopped_epoch is None and back.best_epoch == 2
+    assert back.val_confusion[1].tolist() == [[2, 0], [1, 1]]
+    back.val_confusion[1][0, 0] = 3
+    assert back != h
+    assert History() == History() and History() != History(train_loss=[1.0])
