@@ -184,6 +184,10 @@ class Checkpoint:
         if self.meta.get("format") != FORMAT:
             raise ValueError(f"{path}: not a training checkpoint (format "
                              f"{self.meta.get('format')!r}, expected {FORMAT!r})")
+        lacking = sorted({"epoch", "architecture", "settings", "fingerprint", "flavor_steps", "rng",
+                          "layer_rngs"} - set(self.meta))
+        if lacking:
+            raise ValueError(f"{path}: damaged checkpoint, its metadata lacks {lacking}")
         if self.meta["architecture"] != repr(network):
             raise ValueError(f"{path}: the checkpoint is of another network architecture:\n"
                              f"  saved: {self.meta['architecture']}\n  this:  {network!r}")

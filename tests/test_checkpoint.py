@@ -237,3 +237,13 @@ def test_the_divergence_guards_reference_survives_a_resume():
     resumed.load_state_dict(guard.state_dict())
     with pytest.raises(FloatingPointError, match="more than 10000 times its starting level 5"):
         resumed.check(5.1e4, 2, 1)  # a fresh guard would take 5.1e4 as its reference
+
+
+def test_a_checkpoint_with_damaged_metadata_is_named(saved, tmp_path):
+    from framework.io import save_arrays
+    path, x, y = saved
+    arrays, meta = load_arrays(path)
+    del meta["rng"]
+    save_arrays(tmp_path / "bad.npz", arrays, meta)
+    with pytest.raises(ValueError, match=r"damaged checkpoint, its metadata lacks \['rng'\]"):
+        _trainer({}, 3).optimize(_mlp(), x, y, resume=tmp_path / "bad.npz")
