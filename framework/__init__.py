@@ -21,6 +21,8 @@ from .serialize import load_network, save_network
 from .shape import Shape
 from .tensor import Tensor
 from .trainer import History, SGDTrainer, evaluate
+from .early_stopping import EarlyStopping
+from .trainer import Evaluation, evaluate_detailed
 
 __version__ = "0.1.0"
 
@@ -33,5 +35,6 @@ __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLaye
 __all__ += ["Dropout", "BatchNorm"]
 __all__ += ["Embedding"]
 __all__ += ["to_torch", "to_torch_loss"]
+__all__ += ["EarlyStopping", "Evaluation", "evaluate_detailed"]
 __all__ += ["BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
             "MaskedSequenceCrossEntropy"]
