@@ -223,18 +223,20 @@ class SGDTrainer:
         rate = self._epoch_rate(epoch)
         guard.learning_rate = rate
         network.train()  # Dropout and BatchNorm behave as in training for the steps
-        for step, (x, target, index) in enumerate(train.batches(order, self.batch_size), start=1):
-            network.zero_deltas()                                       # zero the gradient
-            result = network.backprop(x, target, input_deltas=False)    # forward, loss, backward
-            guard.check(result.loss, epoch, step)                       # stop a diverging run
-            self._transform_gradients(params)                           # weight decay, clipping
-            self.flavor.step(params, rate)                              # update the parameters
-            metrics.add(result, index, getattr(network.loss, "saturated", 0))
-            if bar is not None:
-                bar.set_postfix(loss=f"{metrics.loss:.4f}", refresh=False)
-                bar.update(index.size)
-        if bar is not None:
-            bar.close()
+        try:
+            for step, (x, target, index) in enumerate(train.batches(order, self.batch_size), start=1):
+                network.zero_deltas()                                       # zero the gradient
+                result = network.backprop(x, target, input_deltas=False)    # forward, loss, backward
+                guard.check(result.loss, epoch, step)                       # stop a diverging run
+                self._transform_gradients(params)                           # weight decay, clipping
+                self.flavor.step(params, rate)                              # update the parameters
+                metrics.add(result, index, getattr(network.loss, "saturated", 0))
+                if bar is not None:
+                    bar.set_postfix(loss=f"{metrics.loss:.4f}", refresh=False)
+                    bar.update(index.size)
+        finally:
+            if bar is not None:  # also when the guard stops the run: no bar left half-drawn
+                bar.close()
         return metrics
 
     def _epoch_rate(self, epoch: int) -> float:

@@ -89,3 +89,21 @@ def test_not_verbose_creates_no_bar(monkeypatch):
     rng = np.random.default_rng(0)
     net = Network(InputLayer(2, num_classes=2), [FullyConnected(2, 2, seed=0)], SoftmaxCrossEntropy())
     SGDTrainer(epochs=1, stream=TTYStringIO()).optimize(net, rng.standard_normal((8, 2)), np.arange(8) % 2)
+
+
+def test_a_run_stopped_by_the_divergence_guard_closes_its_bar(monkeypatch):
+    bars = []
+
+    def recording_tqdm(*args, **kwargs):
+        bars.append(tqdm(*args, **kwargs))
+        return bars[-1]
+
+    monkeypatch.setattr(progress, "tqdm", recording_tqdm)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 2)) * 1e3
+    y = (x[:, 0] > 0).astype(np.int64)
+    net = Network(InputLayer(2, num_classes=2), [FullyConnected(2, 2, seed=0)], SoftmaxCrossEntropy())
+    with pytest.raises(FloatingPointError):
+        SGDTrainer(learning_rate=1e9, batch_size=10, epochs=3, verbose=True,
+                   stream=TTYStringIO()).optimize(net, x, y)
+    assert len(bars) == 1 and bars[0].disable  # tqdm marks a closed bar disabled
