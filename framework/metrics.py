@@ -2,7 +2,8 @@
 
 Every function here works on plain arrays of class indices, so it serves a
 network's predictions, a history's stored matrices and a student's own
-numbers alike. The convention throughout (as in scikit-learn)::
+numbers alike. For a network on labelled data, :func:`framework.evaluate_detailed`
+gives all of them together with the loss, from one pass. The convention throughout (as in scikit-learn)::
 
     matrix[i, j] = number of samples whose true class is i and predicted class is j
 
@@ -121,23 +122,3 @@ def predict_classes(network: Any, data: Any, batch_size: int = 1024) -> np.ndarr
         network.train(was_training)
     return np.asarray(output).argmax(axis=-1)
 
-
-def evaluate_classes(network: Any, data: Any, labels: Any,
-                     num_classes: int | None = None) -> dict[str, Any]:
-    """Accuracy, confusion matrix and per-class accuracy of ``network`` on labelled data.
-
-    Args:
-        network: a :class:`~framework.network.Network` whose last dim is the classes.
-        data: ``[N, ...]`` inputs.
-        labels: ``[N]`` (or ``[N, T]``) integer class labels.
-        num_classes: C; default: the network's output size.
-
-    Returns:
-        ``{"accuracy": float, "confusion_matrix": [C, C] int64,
-        "per_class_accuracy": [C] float64}``.
-    """
-    predicted = predict_classes(network, data)
-    c = network.shapes(1)[-1].dims[-1] if num_classes is None else num_classes
-    matrix = confusion_matrix(predicted, labels, c)
-    return {"accuracy": accuracy(predicted, labels), "confusion_matrix": matrix,
-            "per_class_accuracy": per_class_accuracy(matrix)}

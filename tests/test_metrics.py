@@ -7,8 +7,8 @@ import pytest
 from framework import InputLayer, Network
 from framework.layers import FullyConnected
 from framework.losses import SoftmaxCrossEntropy
-from framework.metrics import (accuracy, confusion_matrix, evaluate_classes, per_class_accuracy,
-                               predict_classes)
+from framework import evaluate_detailed
+from framework.metrics import accuracy, confusion_matrix, per_class_accuracy, predict_classes
 
 PRED = [0, 1, 1, 2, 2, 2, 0]
 TRUE = [0, 1, 2, 2, 2, 0, 0]
@@ -49,15 +49,15 @@ def test_bad_inputs_say_what():
         per_class_accuracy(np.zeros((2, 3)))
 
 
-def test_evaluate_classes_on_a_network_with_known_weights():
+def test_predictions_and_evaluate_detailed_on_a_network_with_known_weights():
     # W picks feature j for class j: the prediction is the argmax of the input.
-    net = Network(InputLayer((3,)), [FullyConnected(3, 3, weights=np.eye(3), bias=np.zeros(3))],
+    net = Network(InputLayer((3,), num_classes=3),
+                  [FullyConnected(3, 3, weights=np.eye(3), bias=np.zeros(3))],
                   SoftmaxCrossEntropy())
     x = np.array([[5, 0, 0], [0, 5, 0], [0, 0, 5], [0, 5, 0]], dtype=np.float32)
     labels = np.array([0, 1, 2, 2])
     np.testing.assert_array_equal(predict_classes(net, x), [0, 1, 2, 1])
-    result = evaluate_classes(net, x, labels)
-    assert result["accuracy"] == pytest.approx(0.75)
-    np.testing.assert_array_equal(result["confusion_matrix"],
-                                  [[1, 0, 0], [0, 1, 0], [0, 1, 1]])
-    np.testing.assert_allclose(result["per_class_accuracy"], [1.0, 1.0, 0.5])
+    result = evaluate_detailed(net, x, labels)
+    assert result.accuracy == pytest.approx(0.75)
+    np.testing.assert_array_equal(result.confusion, [[1, 0, 0], [0, 1, 0], [0, 1, 1]])
+    np.testing.assert_allclose(result.per_class_accuracy, [1.0, 1.0, 0.5])
