@@ -12,14 +12,18 @@ from .layers import (ELU, LSTM, AvgPool2D, Conv2D, ElementwiseLayer, Elliot, Fla
                      ReLU, Sigmoid, Softmax, Softplus, Softsign, SymmetricElliot, Tanh)
 from .layers import BatchNorm, Dropout
 from .layers import GRU, RNN
+from .layers import Embedding
 from .losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
 from .losses import (BinaryCrossEntropy, HellingerDistance, MaskedSequenceCrossEntropy,
                      SigmoidBinaryCrossEntropy)
 from .network import Network, StepResult
+from .export import to_torch, to_torch_loss
 from .serialize import load_network, save_network
 from .shape import Shape
 from .tensor import Tensor
 from .trainer import History, SGDTrainer, evaluate
+from .early_stopping import EarlyStopping
+from .trainer import Evaluation, evaluate_detailed
 
 __version__ = "0.1.0"
 
@@ -31,5 +35,8 @@ __all__ = ["backend", "Shape", "Tensor", "Layer", "ElementwiseLayer", "InputLaye
            "check_layer", "check_loss", "compare", "assert_close", "save_network", "load_network"]
 __all__ += ["Dropout", "BatchNorm"]
 __all__ += ["RNN", "GRU"]
+__all__ += ["Embedding"]
+__all__ += ["to_torch", "to_torch_loss"]
+__all__ += ["EarlyStopping", "Evaluation", "evaluate_detailed"]
 __all__ += ["BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
             "MaskedSequenceCrossEntropy"]

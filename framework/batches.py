@@ -11,6 +11,7 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
+from .metrics import confusion_matrix, per_class_accuracy
 from .network import Network, StepResult
 from .tensor import Tensor
 
@@ -176,15 +177,20 @@ def _classes(labels: np.ndarray, target: Tensor) -> np.ndarray | None:
 
 
 class EpochMetrics:
-    """Mean loss and accuracy accumulated over the batches of one pass.
+    """Mean loss and accuracy (and, when asked, the confusion matrix) over the batches of one pass.
 
     Args:
         classes: the data set's class index per output row, or None.
+        num_classes: C, to also count the ``[C, C]`` confusion matrix
+            (``matrix[true, predicted]``) from the same predictions; None
+            (the training steps) counts none.
     """
 
-    def __init__(self, classes: np.ndarray | None) -> None:
+    def __init__(self, classes: np.ndarray | None, num_classes: int | None = None) -> None:
         self.classes = classes
         self.loss_sum, self.samples, self.correct, self.rows, self.saturated = 0.0, 0, 0, 0, 0
+        self.confusion = (np.zeros((num_classes, num_classes), np.int64)
+                          if classes is not None and num_classes is not None else None)
 
     def add(self, result: StepResult, index: np.ndarray, saturated: int = 0) -> None:
         """Count one batch.
@@ -200,9 +206,11 @@ class EpochMetrics:
         if self.classes is not None:
             predicted = result.output.matrix().argmax(axis=1)
             # Column-major rows of [B, T, C] are b + B*t: flatten the classes the same way.
-            self.correct += int(np.count_nonzero(
-                predicted == self.classes[index].reshape(-1, order="F")))
+            true = self.classes[index].reshape(-1, order="F")
+            self.correct += int(np.count_nonzero(predicted == true))
             self.rows += predicted.size
+            if self.confusion is not None:
+                self.confusion += confusion_matrix(predicted, true, self.confusion.shape[0])
 
     @property
     def loss(self) -> float:
@@ -213,3 +221,8 @@ class EpochMetrics:
     def accuracy(self) -> float:
         """Fraction of output rows whose argmax is the true class; ``nan`` without classes."""
         return self.correct / self.rows if self.classes is not None else math.nan
+
+    @property
+    def per_class_accuracy(self) -> np.ndarray | None:
+        """``[C]`` accuracy of each true class (``nan`` for an absent one); None without a matrix."""
+        return None if self.confusion is None else per_class_accuracy(self.confusion)

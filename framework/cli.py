@@ -8,6 +8,7 @@ a user can fix into one-line errors instead of tracebacks.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -54,6 +55,9 @@ def parse(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namesp
     if args.save and not Path(args.save).resolve().parent.is_dir():
         # fail now, not after training
         p.error(f"--save {args.save}: the folder {Path(args.save).resolve().parent} does not exist")
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        p.error(f"--plot {args.plot}: needs matplotlib, which is not installed: "
+                f"pip install -e '.[plot]'")  # fail now, not after training
     if args.backend:
         backend.set_backend(args.backend)
     return args
@@ -92,7 +96,8 @@ def train_and_report(net: Network, args: argparse.Namespace, train: tuple[np.nda
         save_network(args.save, net, extra={"test_accuracy": test_acc, "epochs": epochs})
         print(f"saved parameters to {args.save}")
     if args.plot:
-        print(plot_history(history, Path(args.plot), title=title))
+        plot_history(history, Path(args.plot), title=title)
+        print(f"saved plot to {args.plot}")
     return {"history": history, "test_accuracy": test_acc, "test_loss": test_loss, "seconds": seconds}
 
 

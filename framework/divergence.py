@@ -72,6 +72,18 @@ class DivergenceGuard:
             f"Try a smaller learning rate (now {self.learning_rate}) or check the data. "
             f"{self._restore()}")
 
+    def state_dict(self) -> dict[str, float | bool]:
+        """What a resumed run needs to judge its steps as this run would: the reference level.
+
+        The copy of the last good parameters is not included: a resumed run
+        that diverges in its very first step keeps the parameters it started with.
+        """
+        return {"reference": self.reference, "first": self._first}
+
+    def load_state_dict(self, state: dict[str, float | bool]) -> None:
+        """Set what :meth:`state_dict` returned."""
+        self.reference, self._first = float(state["reference"]), bool(state["first"])
+
     def _save(self, epoch: int, step: int) -> None:
         if self._saved is None:
             self._saved = [p.elements.copy() for p in self.params]

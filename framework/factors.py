@@ -41,7 +41,10 @@ def constant_factor(got: np.ndarray, expected: np.ndarray, rtol: float = 1e-6) -
     nz = np.abs(expected) > 1e-9 * scale
     if not np.any(nz) or np.any(np.abs(got[~nz]) > 1e-9 * scale):
         return None
-    ratios = got[nz] / expected[nz]
+    with np.errstate(over="ignore"):  # a ratio beyond float range is no factor: None below
+        ratios = got[nz] / expected[nz]
+    if not np.all(np.isfinite(ratios)):
+        return None
     c = float(np.median(ratios))
     if np.all(np.abs(ratios - c) <= rtol * max(abs(c), 1e-12)):
         return c

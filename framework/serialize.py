@@ -1,9 +1,12 @@
-"""Save and load a network's parameters: an atomic, pickle-free ``.npz``.
+"""Save and load a network's parameters and state: an atomic, pickle-free ``.npz``.
 
 The file holds one array per parameter, named ``layer{i}.{name}`` (e.g.
-``layer0.weights``), plus JSON metadata with the architecture's ``repr``
-and every shape. Loading checks that the file fits the network it is
-loaded into, names the first mismatch, and never executes code.
+``layer0.weights``), one per state array of a layer (``Layer.state_arrays``:
+BatchNorm's running averages), named ``layer{i}.state.{name}``, plus JSON
+metadata with the architecture's ``repr`` and every shape. Loading checks
+that the file fits the network it is loaded into, names the first
+mismatch, and never executes code. Files of format v1 (parameters only,
+before state arrays) still load; the layers' state is then left as it is.
 """
 from __future__ import annotations
 
@@ -31,6 +34,79 @@ def _named_params(network: Network) -> dict[str, Any]:
     return named
 
 
+def network_state(network: Network) -> dict[str, np.ndarray]:
+    """Copies of every parameter (``layer{i}.{name}``) and state array (``layer{i}.state.{name}``).
+
+    Args:
+        network: the network.
+
+    Returns:
+        name -> array, what :func:`load_network_state` takes back.
+    """
+    arrays = {k: p.to_numpy() for k, p in _named_params(network).items()}
+    for i, layer in enumerate(network.layers):
+        for name, a in layer.state_arrays().items():
+            arrays[f"layer{i}.state.{name}"] = a
+    return arrays
+
+
+def load_network_state(source: Any, network: Network, arrays: dict[str, np.ndarray],
+                       saved: Any = None, with_state: bool = True) -> None:
+    """Put parameters and state arrays (as :func:`network_state` names them) into ``network``.
+
+    Everything is checked before anything is assigned, so a failure leaves
+    the network unchanged.
+
+    Args:
+        source: what the arrays come from (a path), for messages.
+        network: the network to change.
+        arrays: name -> array, nothing else.
+        saved: the architecture the arrays were saved from, for messages.
+        with_state: False for files without state arrays (format v1).
+
+    Raises:
+        ValueError: missing or unexpected names, shapes that differ, or values
+            that are not finite reals, naming the first one.
+    """
+    named = _named_params(network)
+    given = {k: v for k, v in arrays.items() if ".state." not in k}
+    missing, unexpected = sorted(set(named) - set(given)), sorted(set(given) - set(named))
+    if missing or unexpected:
+        raise ValueError(f"{source}: parameters do not match the network: missing {missing}, "
+                         f"unexpected {unexpected} (saved architecture: {saved})")
+    # Validate and convert everything before assigning anything: a load that
+    # fails half-way would leave a network with parameters from two files.
+    converted = {k: _checked_param(source, k, given[k], p, saved) for k, p in named.items()}
+    states = _states_by_layer(source, network, arrays) if with_state else None
+    backup = [layer.state_arrays() for layer in network.layers]
+    try:
+        for i, layer in enumerate(network.layers):
+            if states is not None:
+                layer.load_state_arrays(states.get(i, {}))
+    except ValueError as e:
+        for layer, old in zip(network.layers, backup):
+            layer.load_state_arrays(old)
+        raise ValueError(f"{source}: state does not fit the network: {e}") from None
+    for k, p in named.items():
+        p.view()[...] = converted[k]
+
+
+def _states_by_layer(source: Any, network: Network,
+                     arrays: dict[str, np.ndarray]) -> dict[int, dict[str, np.ndarray]]:
+    """``{layer index: {name: array}}`` from ``layer{i}.state.{name}`` entries."""
+    states: dict[int, dict[str, np.ndarray]] = {}
+    for key, a in arrays.items():
+        head, sep, name = key.partition(".state.")
+        if not sep:
+            continue
+        index = head[len("layer"):]
+        if not head.startswith("layer") or not index.isdigit() or int(index) >= len(network.layers):
+            raise ValueError(f"{source}: state array {key} belongs to no layer of the network "
+                             f"({len(network.layers)} layers)")
+        states.setdefault(int(index), {})[name] = a
+    return states
+
+
 def save_network(path: str | os.PathLike, network: Network, extra: dict[str, Any] | None = None) -> None:
     """Write every parameter of ``network`` to ``path`` atomically.
 
@@ -48,15 +124,14 @@ def save_network(path: str | os.PathLike, network: Network, extra: dict[str, Any
     if extra is not None and not isinstance(extra, dict):
         raise TypeError(f"save_network: expected extra to be a dict of JSON values (epoch, "
                         f"accuracy, ...) or None, got {type(extra).__name__}")
-    named = _named_params(network)
-    arrays = {k: p.to_numpy() for k, p in named.items()}
-    meta = {"format": "framework-network-v1", "architecture": repr(network),
-            "shapes": {k: list(p.shape.dims) for k, p in named.items()}, "extra": extra or {}}
+    arrays = network_state(network)
+    meta = {"format": "framework-network-v2", "architecture": repr(network),
+            "shapes": {k: list(a.shape) for k, a in arrays.items()}, "extra": extra or {}}
     save_arrays(path, arrays, meta)
 
 
 def load_network(path: str | os.PathLike, network: Network, strict: bool = True) -> dict[str, Any]:
-    """Load parameters saved by :func:`save_network` into ``network`` (same architecture).
+    """Load parameters (and layer state) saved by :func:`save_network` into ``network``.
 
     Args:
         path: a file written by :func:`save_network`.
@@ -78,32 +153,23 @@ def load_network(path: str | os.PathLike, network: Network, strict: bool = True)
     """
     _check_network("load_network", network)
     arrays, meta = load_arrays(path)
-    if meta.get("format") != "framework-network-v1":
+    if meta.get("format") not in ("framework-network-v1", "framework-network-v2"):
         raise ValueError(f"{path}: not a network file written by save_network")
     saved = meta.get("architecture")
     if strict and saved != repr(network):
         raise ValueError(f"{path}: saved for another architecture:\n  saved: {saved}\n  "
                          f"this:  {network!r}\n(pass strict=False to load parameters of matching "
                          f"shapes anyway)")
-    named = _named_params(network)
-    missing = sorted(set(named) - set(arrays))
-    unexpected = sorted(set(arrays) - set(named))
-    if missing or unexpected:
-        raise ValueError(f"{path}: parameters do not match the network: missing {missing}, "
-                         f"unexpected {unexpected} (saved architecture: {meta.get('architecture')})")
-    # Validate and convert everything before assigning anything: a load that
-    # fails half-way would leave a network with parameters from two files.
-    converted = {k: _checked_param(path, k, arrays[k], p, saved) for k, p in named.items()}
     extra = meta.get("extra", {})
     if not isinstance(extra, dict):
         raise ValueError(f"{path}: expected the metadata 'extra' to be a JSON object, "
                          f"got {type(extra).__name__}")
-    for k, p in named.items():
-        p.view()[...] = converted[k]
+    load_network_state(path, network, arrays, saved,
+                       with_state=meta["format"] != "framework-network-v1")
     return extra
 
 
-def _checked_param(path: str | os.PathLike, key: str, array: np.ndarray, param: Tensor,
+def _checked_param(path: Any, key: str, array: np.ndarray, param: Tensor,
                    saved: Any) -> np.ndarray:
     """The file's ``array`` for ``param``, converted to its dtype, or a ValueError naming ``key``."""
     if array.shape != param.shape.dims:

@@ -4,89 +4,35 @@
 and then repeats the lecture's step for every mini-batch: zero the parameter
 deltas, ``backprop`` (forward, loss, backward), update the parameters.
 Everything else (validation split, epoch metrics, progress, the divergence
-guard of :mod:`framework.divergence`) lives in small methods around that loop.
+guard of :mod:`framework.divergence`, early stopping of
+:mod:`framework.early_stopping`, checkpoints of :mod:`framework.checkpoint`)
+lives in small methods and modules around that loop.
 """
 from __future__ import annotations
 
 import math
 import numbers
+import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
 import numpy as np
 
 from .batches import EpochMetrics, LabeledData
+from .checkpoint import (Checkpoint, RunState, data_fingerprint, save_checkpoint,
+                         trainer_settings)
 from .divergence import DivergenceGuard
+from .early_stopping import EarlyStopping
+from .evaluation import Evaluation, _count, _evaluate, evaluate, evaluate_detailed
+from .history import History
 from .network import Network
 from .optim import Flavor, Schedule, get_flavor
 from .optim.gradients import add_weight_decay, clip_by_global_norm, clip_by_value
 from .tensor import Tensor
 
-
-@dataclass
-class History:
-    """Per-epoch metrics returned by :meth:`SGDTrainer.optimize`.
-
-    Accuracies are fractions in [0, 1], ``nan`` when the targets are not
-    class labels; validation lists stay empty without validation data.
-    ``learning_rate`` is the rate each epoch's steps used (after the schedule).
-    """
-
-    train_loss: list[float] = field(default_factory=list)
-    train_accuracy: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    epoch_seconds: list[float] = field(default_factory=list)
-    learning_rate: list[float] = field(default_factory=list)
-
-
-def evaluate(network: Network, data: Any, labels: Any, batch_size: int = 512) -> tuple[float, float]:
-    """Loss and accuracy of ``network`` on a data set, without changing any parameter.
-
-    Runs in evaluation mode; the network's mode is restored afterwards.
-
-    Args:
-        network: the network.
-        data: ``[N, ...]`` inputs, N >= 1.
-        labels: integer labels or targets, one per sample.
-        batch_size: evaluation chunk size (bounds memory only).
-
-    Returns:
-        ``(mean loss, accuracy)``; accuracy is ``nan`` for non-class targets.
-
-    Raises:
-        TypeError: no Network, or labels that are not numbers.
-        ValueError: no samples, counts that differ, or bad values.
-    """
-    batch_size = _count("evaluate", "batch_size", batch_size, minimum=1)
-    return _evaluate(LabeledData(network, data, labels, "evaluate"), batch_size)
-
-
-def _evaluate(dataset: LabeledData, batch_size: int) -> tuple[float, float]:
-    # Evaluation mode (no dropout, BatchNorm's running averages); the caller's mode comes back.
-    network, was_training = dataset.network, dataset.network.training
-    network.eval()
-    try:
-        metrics = EpochMetrics(dataset.classes)
-        for batch in dataset.batches(np.arange(len(dataset)), batch_size):
-            metrics.add(network.forward_loss(batch.x, batch.target), batch.index)
-    finally:
-        network.train(was_training)
-    return metrics.loss, metrics.accuracy
-
-
-def _count(who: str, name: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``, or an error saying what was given and what is expected."""
-    ok = isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer())
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}: {name} must be an integer >= {minimum}, got {value!r} "
-                        f"({type(value).__name__})")
-    if not ok or value < minimum:
-        raise ValueError(f"{who}: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+__all__ = ["SGDTrainer", "History", "evaluate", "evaluate_detailed", "Evaluation"]
 
 
 def _positive(who: str, name: str, value: Any) -> float:
@@ -126,6 +72,11 @@ class SGDTrainer:
             no ``validation_data`` is given (0 disables it).
         verbose: print a progress bar and one line per epoch.
         stream: where to print (default stderr).
+        early_stopping: an :class:`~framework.early_stopping.EarlyStopping`
+            (``EarlyStopping("val_loss", patience=3)``) or None.
+        checkpoint: a file to write after every epoch (atomically) with all
+            that ``optimize(..., resume=file)`` needs to continue the run
+            exactly (:mod:`framework.checkpoint`); None writes none.
 
     Raises:
         TypeError, ValueError: an argument of the wrong type or out of range,
@@ -137,7 +88,8 @@ class SGDTrainer:
                  validation_split: float = 0.0, verbose: bool = False,
                  stream: TextIO | None = None, weight_decay: float = 0.0,
                  clip_norm: float | None = None, clip_value: float | None = None,
-                 schedule: Schedule | None = None) -> None:
+                 schedule: Schedule | None = None, early_stopping: EarlyStopping | None = None,
+                 checkpoint: str | os.PathLike | None = None) -> None:
         self.learning_rate = _positive("SGDTrainer", "learning_rate", learning_rate)
         self.batch_size = _count("SGDTrainer", "batch_size", batch_size, minimum=1)
         self.epochs = _count("SGDTrainer", "epochs", epochs, minimum=0)
@@ -156,6 +108,10 @@ class SGDTrainer:
             raise TypeError(f"SGDTrainer: schedule must be a framework.optim.Schedule such as "
                             f"Cosine(epochs=10) or None, got {schedule!r}")
         self.schedule = schedule
+        if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+            raise TypeError(f"SGDTrainer: early_stopping must be an EarlyStopping such as "
+                            f"EarlyStopping('val_loss', patience=3) or None, got {early_stopping!r}")
+        self.early_stopping, self.checkpoint = early_stopping, checkpoint
         self.seed, self.shuffle = seed, shuffle
         self.validation_split = float(validation_split)
         self.verbose = verbose
@@ -163,7 +119,8 @@ class SGDTrainer:
 
     def optimize(self, network: Network, data: Any, labels: Any,
                  validation_data: tuple[Any, Any] | None = None,
-                 callback: Callable[[int, History], None] | None = None) -> History:
+                 callback: Callable[[int, History], None] | None = None,
+                 resume: str | os.PathLike | None = None) -> History:
         """Train ``network`` on ``(data, labels)``.
 
         Data and labels are checked once, here; each step then zeroes the
@@ -176,12 +133,18 @@ class SGDTrainer:
             labels: integer (or boolean: 0/1) labels ``[N]`` or float targets.
             validation_data: optional ``(data, labels)`` evaluated after each
                 epoch; otherwise ``validation_split`` of the data is held out.
-            callback: called as ``callback(epoch, history)`` after each epoch.
+            callback: called as ``callback(epoch, history)`` after each epoch
+                (before early stopping reads the history).
+            resume: a checkpoint file this trainer's ``checkpoint`` option
+                wrote: the network, flavor, schedule, history, ... are set
+                from it and training continues after its epoch, up to
+                ``epochs``, exactly as the saved run would have.
 
         Returns:
             The :class:`History` of per-epoch losses and accuracies. The steps
             run in training mode, validation in evaluation mode, and the
-            network is left in evaluation mode (``network.train()`` undoes it).
+            network is left in evaluation mode (``network.train()`` undoes it),
+            with the best epoch's state when early stopping restores it.
 
         Raises:
             FloatingPointError: when the loss turns NaN or inf or grows far
@@ -189,22 +152,22 @@ class SGDTrainer:
                 naming the epoch and step, with a hint about the learning
                 rate; the parameters are then those of the last good step.
             TypeError, ValueError: data, labels or arguments that do not fit,
+                or a checkpoint of another network, trainer or data set,
                 before any step is taken.
         """
         train = LabeledData(network, data, labels, "SGDTrainer.optimize")
         if callback is not None and not callable(callback):
             raise TypeError(f"SGDTrainer.optimize: callback must be callable as "
                             f"callback(epoch, history), got {callback!r}")
-        rng = np.random.default_rng(self.seed)
-        train, validation = self._split(network, train, validation_data, rng)
-        params = network.params
-        guard = DivergenceGuard(params, self.learning_rate, scale=train.zero_output_loss())
-        history, warned = History(), False
-        for epoch in range(1, self.epochs + 1):
+        train, validation, run = self._start(network, train, validation_data, resume)
+        params, history = network.params, run.history
+        for epoch in range(run.epoch + 1, self.epochs + 1):
+            if history.stopped_epoch is not None:
+                break  # resumed from a run that early stopping ended
             start = time.perf_counter()
-            metrics = self._train_epoch(network, params, train, rng, epoch, guard)
-            if metrics.saturated and not warned:
-                warned = True
+            metrics = self._train_epoch(network, params, train, run.rng, epoch, run.guard)
+            if metrics.saturated and not run.warned:
+                run.warned = True
                 self._warn_saturation(network, epoch, metrics.saturated)
             self._record(history, metrics, validation, epoch, start)
             if self.schedule is not None:
@@ -212,8 +175,43 @@ class SGDTrainer:
                 self.schedule.observe(epoch, last[-1])
             if callback is not None:
                 callback(epoch, history)
+            if self._end_epoch(network, run, epoch):
+                break
+        if self.early_stopping is not None:
+            self.early_stopping.finish(network)
         network.eval()  # trained: predictions from here on use evaluation mode
         return history
+
+    def _start(self, network: Network, train: LabeledData, validation_data: Any,
+               resume: str | os.PathLike | None) -> tuple[LabeledData, LabeledData | None, RunState]:
+        """The training and validation sets and the loop's state: fresh, or from ``resume``."""
+        saved = None if resume is None else Checkpoint(resume, self, network)
+        rng = np.random.default_rng(self.seed)
+        split = None if saved is None else saved.split
+        train_set, validation, split = self._split(network, train, validation_data, rng, split)
+        if self.early_stopping is not None:
+            self.early_stopping.check_monitor(validation is not None)
+            self.early_stopping.reset()
+        guard = DivergenceGuard(network.params, self.learning_rate,
+                                scale=train_set.zero_output_loss())
+        fingerprint = "" if self.checkpoint is None and saved is None else data_fingerprint(
+            train, validation if validation_data is not None else None)
+        run = RunState(rng, guard, split=split, settings=trainer_settings(self),
+                       fingerprint=fingerprint)
+        if saved is not None:
+            saved.restore(self, network, run)
+        return train_set, validation, run
+
+    def _end_epoch(self, network: Network, run: RunState, epoch: int) -> bool:
+        """Early stopping's verdict on ``epoch`` and the checkpoint; True to stop."""
+        run.epoch = epoch
+        stop = self.early_stopping is not None and self.early_stopping.update(epoch, run.history,
+                                                                              network)
+        if stop:
+            run.history.stopped_epoch = epoch
+        if self.checkpoint is not None:
+            save_checkpoint(self.checkpoint, self, network, run)
+        return stop
 
     def _train_epoch(self, network: Network, params: list[Tensor], train: LabeledData,
                      rng: np.random.Generator, epoch: int, guard: DivergenceGuard) -> EpochMetrics:
@@ -225,17 +223,20 @@ class SGDTrainer:
         rate = self._epoch_rate(epoch)
         guard.learning_rate = rate
         network.train()  # Dropout and BatchNorm behave as in training for the steps
-        for step, (x, target, index) in enumerate(train.batches(order, self.batch_size), start=1):
-            network.zero_deltas()                                       # zero the gradient
-            result = network.backprop(x, target, input_deltas=False)    # forward, loss, backward
-            guard.check(result.loss, epoch, step)                       # stop a diverging run
-            self._transform_gradients(params)                           # weight decay, clipping
-            self.flavor.step(params, rate)                              # update the parameters
-            metrics.add(result, index, getattr(network.loss, "saturated", 0))
-            if bar is not None:
-                bar.update(index.size, loss=f"{metrics.loss:.4f}")
-        if bar is not None:
-            bar.close()
+        try:
+            for step, (x, target, index) in enumerate(train.batches(order, self.batch_size), start=1):
+                network.zero_deltas()                                       # zero the gradient
+                result = network.backprop(x, target, input_deltas=False)    # forward, loss, backward
+                guard.check(result.loss, epoch, step)                       # stop a diverging run
+                self._transform_gradients(params)                           # weight decay, clipping
+                self.flavor.step(params, rate)                              # update the parameters
+                metrics.add(result, index, getattr(network.loss, "saturated", 0))
+                if bar is not None:
+                    bar.set_postfix(loss=f"{metrics.loss:.4f}", refresh=False)
+                    bar.update(index.size)
+        finally:
+            if bar is not None:  # also when the guard stops the run: no bar left half-drawn
+                bar.close()
         return metrics
 
     def _epoch_rate(self, epoch: int) -> float:
@@ -253,23 +254,29 @@ class SGDTrainer:
             clip_by_value(params, self.clip_value)
 
     def _split(self, network: Network, train: LabeledData, validation_data: Any,
-               rng: np.random.Generator) -> tuple[LabeledData, LabeledData | None]:
-        """``(training set, validation set or None)`` from ``validation_data`` or ``validation_split``."""
+               rng: np.random.Generator, order: np.ndarray | None = None
+               ) -> tuple[LabeledData, LabeledData | None, np.ndarray | None]:
+        """``(training set, validation set or None, permutation or None)``.
+
+        From ``validation_data``, or ``validation_split`` of a permutation
+        (``order``, a resumed run's, or one drawn from ``rng``).
+        """
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise TypeError(f"SGDTrainer.optimize: validation_data must be a pair "
                                 f"(data, labels), got {type(validation_data).__name__}")
-            return train, LabeledData(network, *validation_data, "SGDTrainer.optimize validation_data")
+            return train, LabeledData(network, *validation_data,
+                                      "SGDTrainer.optimize validation_data"), None
         if self.validation_split == 0:
-            return train, None
+            return train, None, None
         n = len(train)
-        order = rng.permutation(n)
+        order = rng.permutation(n) if order is None else order
         n_val = max(1, int(round(self.validation_split * n)))
         if n_val >= n:
             raise ValueError(f"SGDTrainer.optimize: validation_split={self.validation_split} of {n} "
                              f"samples holds out {n_val} and leaves no training data; pass more "
                              f"samples, a smaller validation_split, or validation_data")
-        return train.subset(order[n_val:]), train.subset(order[:n_val])
+        return train.subset(order[n_val:]), train.subset(order[:n_val]), order
 
     def _record(self, history: History, metrics: EpochMetrics, validation: LabeledData | None,
                 epoch: int, start: float) -> None:
@@ -278,9 +285,12 @@ class SGDTrainer:
         history.learning_rate.append(self._epoch_rate(epoch))
         history.train_accuracy.append(metrics.accuracy)
         if validation is not None:
-            val_loss, val_accuracy = _evaluate(validation, 512)
-            history.val_loss.append(val_loss)
-            history.val_accuracy.append(val_accuracy)
+            result = _evaluate(validation, 512)
+            history.val_loss.append(result.loss)
+            history.val_accuracy.append(result.accuracy)
+            if result.confusion is not None:
+                history.val_confusion.append(result.confusion)
+                history.val_per_class_accuracy.append(result.per_class_accuracy)
         history.epoch_seconds.append(time.perf_counter() - start)
         if self.verbose:
             self._report(epoch, history)
@@ -296,11 +306,8 @@ class SGDTrainer:
     def _progress(self, total: int, epoch: int) -> Any:
         if not self.verbose:
             return None
-        from .progress import ProgressBar
-        stream = self.stream or sys.stderr
-        if not (hasattr(stream, "isatty") and stream.isatty()):
-            return None  # in a log file the per-epoch summary line says it all
-        return ProgressBar(total, desc=f"epoch {epoch}/{self.epochs}", stream=stream)
+        from .progress import progress_bar  # tqdm: a widget in Jupyter, a bar on a terminal, none in a log
+        return progress_bar(total, desc=f"epoch {epoch}/{self.epochs}", stream=self.stream)
 
     def _report(self, epoch: int, h: History) -> None:
         def pct(a: float) -> str:

@@ -26,6 +26,7 @@ from framework import (ELU, LSTM, MSE, AvgPool2D, Conv2D, CrossEntropy, Elliot, 
 from framework import (BatchNorm, BinaryCrossEntropy, Dropout, HellingerDistance,
                        MaskedSequenceCrossEntropy, SigmoidBinaryCrossEntropy)
 from framework import GRU, RNN
+from framework import Embedding
 from framework.autodiff import Value, ops
 
 TOL = 1e-10
@@ -445,6 +446,16 @@ def test_masked_sequence_cross_entropy():
                  lambda z, t: -(t * ops.log_softmax(z) * mask[..., None]).sum() / mask.sum())
 
 
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (1, 1)])
+def test_embedding(shape):
+    ids = RNG.integers(0, 4, shape).astype(np.float64)
+    ids.flat[0] = ids.flat[-1]                     # at least one repeated id (when there are 2)
+    layer = Embedding(6, 3, weights=normal(6, 3), dtype=np.float64)
+    # ids are indices: the engine reads them as constants, so their gradient is 0 (x·0 term)
+    compare("Embedding", layer, ids,
+            lambda x, weights: weights[x.data.astype(int)] + x.reshape(x.shape + (1,)) * 0.0)
+
+
 def test_every_layer_and_loss_is_covered():
     import framework.layers as layers
     import framework.losses as losses
@@ -454,6 +465,7 @@ def test_every_layer_and_loss_is_covered():
     covered |= {"BinaryCrossEntropy", "SigmoidBinaryCrossEntropy", "HellingerDistance",
                 "MaskedSequenceCrossEntropy", "Dropout", "BatchNorm"}
     covered |= {"RNN", "GRU"}
+    covered |= {"Embedding"}
     public = {n for n in layers.__all__ + losses.__all__
               if n not in ("Layer", "ElementwiseLayer", "InputLayer", "Loss")}
     assert public <= covered, f"layers without an engine oracle: {sorted(public - covered)}"

@@ -20,6 +20,9 @@ PAGES = {
                                    "test accuracy"]),
     "initializers.md": (1, ["He uniform on [256, 128]: variance 0.00777, 2/fan_in = 0.00781",
                             "constant kernel: [0.1]", "callable: (4, 2)"]),
+    "training.md": (3, ["validation samples: 288", "test accuracy", "epochs run:",
+                        "best epoch", "same loss curve: True",
+                        "batch_size: checkpoint 32, this trainer 64"]),
     "reading_a_grader_report.md": (1, ["Exercise 1.3   FullyConnected",
                                        "method:   calculate_delta_weights",
                                        "quantity: delta of 'bias' (∂L/∂bias)",
@@ -29,6 +32,7 @@ PAGES = {
     "recurrent.md": (1, ["('r', 'z', 'n') ['U', 'W', 'bias', 'recurrent_bias'] [(3, 12), (4, 12), (12,), (12,)]",
                          "gradient check of GRU(3->4, last step): OK", "recurrent_bias   checked",
                          "gradient check of RNN(3->4, relu): OK"]),
+    "embedding.md": (1, ["rows with a gradient: [1, 2, 3, 7, 8, 14, 15, 65, 92]"]),
 }
 
 
@@ -50,7 +54,8 @@ def test_page_examples_run_and_print_what_the_page_says(page, capsys, monkeypatc
 # pages whose examples a test file of their own runs
 TESTED_ELSEWHERE = {"autodiff.md": "test_autodiff_docs.py", "backends.md": "test_backend_seam.py",
                     "worksheets.md": "test_worksheet_docs.py",
-                    "optimizers.md": "test_optimizers_docs.py"}
+                    "optimizers.md": "test_optimizers_docs.py",
+                    "export.md": "test_export_torch.py"}
 
 
 def test_every_page_with_python_examples_is_tested():

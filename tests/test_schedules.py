@@ -163,3 +163,17 @@ def test_trainer_refuses_a_schedule_that_is_not_one():
 
 def test_math_of_cosine_midpoint():
     assert Cosine(2).rate(2, 1.0) == pytest.approx((1 + math.cos(math.pi / 2)) / 2)
+
+
+def test_schedule_state_round_trips_and_only_plateau_has_any():
+    from framework.optim import Cosine, ReduceOnPlateau
+    assert Cosine(epochs=5).state_dict() == {}
+    s = ReduceOnPlateau(factor=0.5, patience=0)
+    for epoch, loss in enumerate([1.0, 2.0, 0.5, 0.7], start=1):
+        s.observe(epoch, loss)
+    assert s.state_dict() == {"scale": 0.25, "best": 0.5, "bad_epochs": 0}
+    fresh = ReduceOnPlateau(factor=0.5, patience=0)
+    fresh.load_state_dict(s.state_dict())
+    assert fresh.rate(5, 1.0) == 0.25 and fresh.best == 0.5
+    with pytest.raises(ValueError, match=r"expected \['bad_epochs', 'best', 'scale'\], got \['scale'\]"):
+        fresh.load_state_dict({"scale": 1.0})

@@ -131,3 +131,66 @@ def test_none_or_another_object_for_the_network_is_named(tmp_path):
         load_network(tmp_path / "m.npz", [make()])
     with pytest.raises(TypeError, match=r"save_network: expected extra to be a dict .*got int"):
         save_network(tmp_path / "m.npz", make(), extra=3)
+
+
+# -- layer state beside the parameters (BatchNorm's running averages) --------------------------
+def make_bn(seed=0):
+    from framework import BatchNorm
+    return Network(InputLayer(3, num_classes=2),
+                   [FullyConnected(3, 4, seed=seed), BatchNorm(4), ReLU(),
+                    FullyConnected(4, 2, seed=seed + 1)], SoftmaxCrossEntropy())
+
+
+def _trained_bn():
+    net = make_bn()
+    x = np.random.default_rng(0).standard_normal((6, 3)) * 3 + 1
+    net.train().forward(x)  # a training forward moves the running averages
+    return net.eval(), x
+
+
+def test_batchnorm_running_averages_are_saved_and_loaded(tmp_path):
+    a, x = _trained_bn()
+    b = make_bn(seed=7).eval()
+    assert not np.array_equal(a.layers[1].running_var, np.ones(4))
+    save_network(tmp_path / "m.npz", a)
+    load_network(tmp_path / "m.npz", b)
+    assert np.array_equal(b.layers[1].running_mean, a.layers[1].running_mean)
+    assert np.array_equal(b.layers[1].running_var, a.layers[1].running_var)
+    assert np.array_equal(a.forward(x), b.forward(x))  # evaluation mode uses the averages
+
+
+def test_a_version_1_file_without_state_still_loads(tmp_path):
+    from framework.io import save_arrays
+    a = make_bn()
+    arrays = {f"layer{i}.{n}": p.to_numpy() for i, layer in enumerate(a.layers)
+              for n, p in zip(layer.param_names(), layer.params)}
+    save_arrays(tmp_path / "old.npz", arrays, {"format": "framework-network-v1",
+                                               "architecture": repr(a), "extra": {"epoch": 1}})
+    b, _ = _trained_bn()
+    kept = b.layers[1].running_mean.copy()
+    assert load_network(tmp_path / "old.npz", b) == {"epoch": 1}
+    assert np.array_equal(b.params[0].to_numpy(), a.params[0].to_numpy())
+    assert np.array_equal(b.layers[1].running_mean, kept)  # v1 had none: left as it was
+
+
+def test_bad_state_is_refused_and_nothing_is_loaded(tmp_path):
+    from framework.io import load_arrays, save_arrays
+    a, _ = _trained_bn()
+    save_network(tmp_path / "m.npz", a)
+    arrays, meta = load_arrays(tmp_path / "m.npz")
+    arrays["layer1.state.running_var"] = -arrays["layer1.state.running_var"]
+    save_arrays(tmp_path / "bad.npz", arrays, meta)
+    b = make_bn(seed=7)
+    before = (b.params[0].to_numpy(), b.layers[1].running_mean.copy())
+    with pytest.raises(ValueError, match=r"state does not fit the network: BatchNorm\(4\): "
+                                         r"running_var must be >= 0"):
+        load_network(tmp_path / "bad.npz", b)
+    assert np.array_equal(b.params[0].to_numpy(), before[0])
+    assert np.array_equal(b.layers[1].running_mean, before[1])
+    # BatchNorm's state fits, ReLU after it has none: BatchNorm is rolled back
+    arrays["layer1.state.running_var"] = -arrays["layer1.state.running_var"]
+    arrays["layer2.state.x"] = np.zeros(1)
+    save_arrays(tmp_path / "bad.npz", arrays, meta)
+    with pytest.raises(ValueError, match=r"ReLU\(\): has no state arrays, got \['x'\]"):
+        load_network(tmp_path / "bad.npz", b)
+    assert np.array_equal(b.layers[1].running_mean, before[1])

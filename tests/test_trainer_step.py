@@ -13,7 +13,7 @@ from framework.layers import FullyConnected, InputLayer, Sigmoid
 from framework.losses import MSE, SoftmaxCrossEntropy
 from framework.network import Network, StepResult
 from framework.tensor import Tensor
-from framework.trainer import SGDTrainer, evaluate
+from framework.trainer import SGDTrainer, evaluate, evaluate_detailed
 
 
 def identity_classifier():
@@ -143,6 +143,8 @@ def test_sequence_accuracy_counts_every_time_step():
     y = np.array([[0, 1], [0, 1], [0, 0]])  # right: 2 + 1 + 0 of 6
     _, acc = evaluate(net, x, y, batch_size=2)
     assert acc == pytest.approx(3 / 6)
+    # the confusion matrix counts the same rows: true 0 predicted 0, 0, 1, 1; true 1: 1, 0
+    assert evaluate_detailed(net, x, y, batch_size=2).confusion.tolist() == [[2, 2], [1, 1]]
 
 
 def test_epoch_metrics_mean_loss_weights_batches_by_size():

@@ -6,6 +6,7 @@ from .conv2d import Conv2D
 from .dropout import Dropout
 from .elliot import Elliot
 from .elu import ELU
+from .embedding import Embedding
 from .flatten import Flatten
 from .fully_connected import FullyConnected
 from .gru import GRU
@@ -30,3 +31,4 @@ __all__ = ["Layer", "ElementwiseLayer", "InputLayer", "FullyConnected",
            "SymmetricElliot", "Maxout"]
 __all__ += ["Dropout", "BatchNorm"]
 __all__ += ["RNN", "GRU"]
+__all__ += ["Embedding"]

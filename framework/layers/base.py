@@ -220,6 +220,33 @@ class Layer:
         ids = {id(p) for p in self.params}
         return sorted(k for k, v in vars(self).items() if isinstance(v, Tensor) and id(v) not in ids)
 
+    # -- state that is not a parameter ----------------------------------------------
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays other than parameters that change this layer's predictions (none by default).
+
+        BatchNorm's running averages are the example: the trainer never
+        updates them, yet evaluation uses them. ``save_network``, checkpoints
+        and early stopping's restore-best save and restore them with the
+        parameters.
+
+        Returns:
+            name -> a copy of the array.
+        """
+        return {}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Set the arrays :meth:`state_arrays` returns (checked first, copied in).
+
+        Args:
+            arrays: name -> array, as :meth:`state_arrays` gave them.
+
+        Raises:
+            ValueError: names or shapes that do not fit this layer; nothing
+                is changed then.
+        """
+        if arrays:
+            raise ValueError(f"{self}: has no state arrays, got {sorted(arrays)}")
+
     def output_shape(self, input_shape: Shape) -> Shape:
         """Shape of the output for an input of ``input_shape`` (batch dim included).
 

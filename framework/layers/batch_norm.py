@@ -30,8 +30,9 @@ class BatchNorm(Layer):
     ``μ_run ← m·μ_run + (1 − m)·μ`` and ``σ²_run ← m·σ²_run + (1 − m)·σ²``
     (``m`` = ``momentum``; ``σ²`` the batch's biased variance), which
     evaluation mode (``Network.eval()``) uses instead of the batch's. They are
-    NumPy arrays (float64), not parameters: the trainer does not update them
-    and ``save_network`` does not store them. Backward recomputes ``μ``,
+    NumPy arrays (float64), not parameters: the trainer does not update them;
+    :meth:`state_arrays` exposes them, so ``save_network``, checkpoints and
+    early stopping store them with the parameters. Backward recomputes ``μ``,
     ``σ²`` from its input, so no state is kept between forward and backward.
 
     Args:
@@ -73,6 +74,32 @@ class BatchNorm(Layer):
             raise ValueError(f"{self}: input has {dims[-1]} features (channels), expected "
                              f"{self.num_features} (input shape {Shape(dims)})")
         return Shape(dims)
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """``{"running_mean": [F], "running_var": [F]}`` (float64 copies)."""
+        return {"running_mean": self.running_mean.copy(), "running_var": self.running_var.copy()}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Set the running averages from :meth:`state_arrays`' output.
+
+        Raises:
+            ValueError: other names, or arrays that are not ``[F]`` finite
+                reals (variances >= 0); nothing is changed then.
+        """
+        if sorted(arrays) != ["running_mean", "running_var"]:
+            raise ValueError(f"{self}: state arrays are running_mean and running_var, got "
+                             f"{sorted(arrays)}")
+        new = {}
+        for name, a in arrays.items():
+            a = np.asarray(a)
+            if a.shape != (self.num_features,) or a.dtype.kind not in "biuf" \
+                    or not np.all(np.isfinite(a)):
+                raise ValueError(f"{self}: {name} must be {self.num_features} finite numbers, "
+                                 f"got shape {a.shape} dtype {a.dtype}")
+            new[name] = a.astype(np.float64)
+        if np.any(new["running_var"] < 0):
+            raise ValueError(f"{self}: running_var must be >= 0, got {new['running_var']}")
+        self.running_mean, self.running_var = new["running_mean"], new["running_var"]
 
     def _statistics(self, xm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(μ, σ², 1/√(σ² + ε))`` of the batch in training mode, of the running averages otherwise."""

@@ -16,7 +16,8 @@ class InputLayer:
 
     Args:
         sample_shape: the shape of one sample without the batch dim, e.g.
-            ``(784,)`` for vectors, ``(28, 28, 1)`` for images ``[H, W, C]``.
+            ``(784,)`` for vectors, ``(28, 28, 1)`` for images ``[H, W, C]``,
+            or ``()`` for one number per sample (an ``Embedding``'s ids ``[N]``).
         num_classes: number of classes, for turning integer labels into
             one-hot targets (optional).
         dtype: float32 (default) or float64.
@@ -25,7 +26,9 @@ class InputLayer:
     def __init__(self, sample_shape: int | Iterable[int], num_classes: int | None = None,
                  dtype: Any = np.float32) -> None:
         try:
-            self.sample_shape = Shape(sample_shape).dims
+            # () is a scalar sample (one id per sample): the batch is [N]
+            empty = isinstance(sample_shape, (tuple, list)) and len(sample_shape) == 0
+            self.sample_shape = () if empty else Shape(sample_shape).dims
         except ValueError as e:
             raise ValueError(f"InputLayer: {e}") from None
         if num_classes is not None and (isinstance(num_classes, bool) or int(num_classes) != num_classes

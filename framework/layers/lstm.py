@@ -136,6 +136,22 @@ class LSTM(SequenceLayer):
             arrays.append(a.copy())
         self._initial = (arrays[0], arrays[1])
 
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """``{"h0", "c0"}`` (``[N, H]`` copies) when an initial state is set, else ``{}``."""
+        if self._initial is None:
+            return {}
+        return {"h0": self._initial[0].copy(), "c0": self._initial[1].copy()}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Set (``{"h0", "c0"}``) or clear (``{}``) the initial state.
+
+        Raises:
+            ValueError: other names or shapes (see :meth:`set_initial_state`).
+        """
+        if sorted(arrays) not in ([], ["c0", "h0"]):
+            raise ValueError(f"{self}: state arrays are h0 and c0 (or none), got {sorted(arrays)}")
+        self.set_initial_state(arrays.get("h0"), arrays.get("c0"))
+
     @property
     def initial_state_deltas(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(∂L/∂h0, ∂L/∂c0)``, each ``[N, H]``, from the last backward; None before one."""

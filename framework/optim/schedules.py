@@ -53,6 +53,31 @@ class Schedule:
             loss: its validation loss (training loss without validation data).
         """
 
+    def state_dict(self) -> dict[str, float | int]:
+        """What the schedule has learnt while running (empty: a pure function of the epoch).
+
+        A checkpoint saves it; the hyperparameters are the rest of ``vars``.
+
+        Returns:
+            name -> number.
+        """
+        return {}
+
+    def load_state_dict(self, state: dict[str, float | int]) -> None:
+        """Set what :meth:`state_dict` returned.
+
+        Args:
+            state: name -> number.
+
+        Raises:
+            ValueError: names that are not this schedule's state.
+        """
+        if sorted(state) != sorted(self.state_dict()):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected "
+                             f"{sorted(self.state_dict())}, got {sorted(state)}")
+        for name, value in state.items():
+            setattr(self, name, type(getattr(self, name))(value))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in vars(self).items())})"
 
@@ -137,7 +162,8 @@ class ReduceOnPlateau(Schedule):
     An improvement is a loss below ``best − min_delta``. After more than
     ``patience`` epochs in a row without one, the rate drops and the count
     restarts (PyTorch's rule).
-    The current multiplier is ``scale`` (public, so a checkpoint can keep it).
+    The current multiplier is ``scale``; :meth:`state_dict` gives ``scale``,
+    ``best`` and ``bad_epochs``, which a checkpoint keeps.
 
     Args:
         factor: in (0, 1), 0.1.
@@ -157,6 +183,10 @@ class ReduceOnPlateau(Schedule):
     def rate(self, epoch: int, base: float) -> float:
         """``max(η·scale, min_rate)``."""
         return max(base * self.scale, self.min_rate)
+
+    def state_dict(self) -> dict[str, float | int]:
+        """``{"scale", "best", "bad_epochs"}``."""
+        return {"scale": self.scale, "best": self.best, "bad_epochs": self.bad_epochs}
 
     def observe(self, epoch: int, loss: float) -> None:
         """Count epochs without improvement; drop the rate after more than ``patience``."""

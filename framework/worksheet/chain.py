@@ -16,9 +16,9 @@ import numpy as np
 
 from ..layers.base import ElementwiseLayer, Layer
 from ..layers.input import InputLayer
-from ..layers.relu import ReLU
 from ..layers.softmax import Softmax
-from ..losses import MSE, CrossEntropy, Loss, SoftmaxCrossEntropy
+from ..losses import (MSE, BinaryCrossEntropy, CrossEntropy, HellingerDistance, Loss,
+                      SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy)
 from ..tensor import Tensor
 from .model import Quantity, Section, Worksheet, as_display
 from .notation import SUPERSCRIPT, describe, fill
@@ -76,6 +76,19 @@ def _loss_formulas(loss: Loss, e: str, rows: int) -> tuple[str, str, str, str]:
     if isinstance(loss, CrossEntropy):
         return (f"−{mean}Σ_i t_i·log {e}_i", rf"-{mean_tex}\sum_i t_i \log {e}_i",
                 f"−t / ({per}{e})" if per else f"−t / {e}", rf"-t / {e}")
+    over = f" / {rows}" if rows > 1 else ""
+    if isinstance(loss, BinaryCrossEntropy):
+        return (f"−{mean}Σ_i [t_i·log {e}_i + (1 − t_i)·log(1 − {e}_i)]",
+                rf"-{mean_tex}\sum_i [t_i \log {e}_i + (1 - t_i) \log(1 - {e}_i)]",
+                f"({e} − t) / ({per}{e} ⊙ (1 − {e}))", rf"({e} - t) / ({e} \odot (1 - {e}))")
+    if isinstance(loss, SigmoidBinaryCrossEntropy):
+        return (f"{mean}Σ_i [max({e}_i, 0) − {e}_i·t_i + log(1 + exp(−|{e}_i|))]",
+                rf"{mean_tex}\sum_i [\max({e}_i, 0) - {e}_i t_i + \log(1 + e^{{-|{e}_i|}})]",
+                f"(σ({e}) − t){over}", rf"\sigma({e}) - t")
+    if isinstance(loss, HellingerDistance):
+        return (f"{mean}(1/√2)·‖√{e} − √t‖", rf"{mean_tex}\tfrac{{1}}{{\sqrt2}} \|\sqrt{{{e}}} - \sqrt{{t}}\|",
+                f"(√{e} − √t) / ({per}2√2·‖√{e} − √t‖·√{e})",
+                rf"(\sqrt{{{e}}} - \sqrt{{t}}) / (2\sqrt2 \|\sqrt{{{e}}} - \sqrt{{t}}\| \sqrt{{{e}}})")
     name = type(loss).__name__
     return (f"{name}({e}, t)", rf"\mathrm{{{name}}}({e}, t)", f"∂L/∂{e}", rf"\partial L / \partial {e}")
 
@@ -222,8 +235,8 @@ def network_worksheet(layers: Sequence[Layer], inputs: Any, targets: Any, loss: 
             dsym, dtex, formula = note.derivative
             dsym, dtex = fill(dsym, syms), fill(dtex, tsyms)
             dkey = f"J_{x}" if isinstance(layer, Softmax) else f"dact_{x}"
-            # ReLU's derivative reads its input; sigmoid's and tanh's their output
-            reads = (x,) if isinstance(layer, ReLU) else (y,)
+            # The derivative reads what its formula names: ReLU's the input, σ's the output, ELU's both.
+            reads = tuple(name for tag, name in (("@x", x), ("@y", y)) if tag in formula.text)
             backward.quantities.append(Quantity(dkey, dsym, dtex, as_display(derivative),
                                                 fill(formula.text, syms), fill(formula.latex, tsyms),
                                                 reads, hint=fill(formula.hint, syms)))

@@ -43,9 +43,15 @@ LAYER_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "LSTM": ({"U", "W", "bias", "return_sequences"}, {"U", "W"}),
     "Sigmoid": (set(), set()), "ReLU": (set(), set()), "Tanh": (set(), set()),
     "Softmax": (set(), set()), "Flatten": (set(), set()),
+    "Linear": (set(), set()), "Softplus": (set(), set()), "Softsign": (set(), set()),
+    "LeakyReLU": ({"alpha"}, set()), "ELU": ({"alpha"}, set()),
+    "Elliot": ({"steepness"}, set()), "SymmetricElliot": ({"steepness"}, set()),
 }
 LOSSES = {"CrossEntropy": losses.CrossEntropy, "MSE": losses.MSE,
-          "SoftmaxCrossEntropy": losses.SoftmaxCrossEntropy}
+          "SoftmaxCrossEntropy": losses.SoftmaxCrossEntropy,
+          "BinaryCrossEntropy": losses.BinaryCrossEntropy,
+          "SigmoidBinaryCrossEntropy": losses.SigmoidBinaryCrossEntropy,
+          "HellingerDistance": losses.HellingerDistance}
 KIND_KEYS = {
     "network": ({"layers", "inputs", "targets", "loss", "learning_rate", "input_shape"},
                 {"layers", "inputs", "targets"}),
@@ -110,7 +116,7 @@ def build_layer(spec: dict, index: int = 1) -> Layer:
         bias = args.get("bias", np.zeros(u.shape[1]))
         return L.LSTM(u.shape[0], w.shape[0], return_sequences=args.get("return_sequences", True),
                       weights=(u, w, bias), dtype=F64)
-    return getattr(L, kind)()
+    return getattr(L, kind)(**args)  # the activations: their keyword arguments, checked above
 
 
 def worksheet_from_config(config: dict) -> Worksheet:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..layers import (LSTM, AvgPool2D, Conv2D, Flatten, FullyConnected, MaxPool2D, ReLU, Sigmoid,
-                      Softmax, Tanh)
+from ..layers import (ELU, LSTM, AvgPool2D, Conv2D, Elliot, Flatten, FullyConnected, LeakyReLU,
+                      Linear, MaxPool2D, ReLU, Sigmoid, Softmax, Softplus, Softsign, SymmetricElliot,
+                      Tanh)
 from ..layers.base import Layer
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -83,6 +84,27 @@ def describe(layer: Layer, rows: int) -> LayerNotation:
         return _elementwise("tanh", r"\tanh", "1 − @y ⊙ @y", r"1 - @y \odot @y")
     if isinstance(layer, ReLU):
         return _elementwise("ReLU", r"\mathrm{ReLU}", "[@x > 0]", r"[@x > 0]")
+    if isinstance(layer, Linear):
+        return _elementwise("id", r"\mathrm{id}", "1", "1")
+    if isinstance(layer, LeakyReLU):
+        a = f"{layer.alpha:g}"
+        return _elementwise(f"LeakyReLU_{a}", rf"\mathrm{{LeakyReLU}}_{{{a}}}",
+                            f"[@x > 0] + {a}·[@x ≤ 0]", rf"[@x > 0] + {a}\,[@x \le 0]")
+    if isinstance(layer, ELU):
+        a = f"{layer.alpha:g}"
+        return _elementwise(f"ELU_{a}", rf"\mathrm{{ELU}}_{{{a}}}",
+                            f"[@x > 0] + (@y + {a})·[@x ≤ 0]", rf"[@x > 0] + (@y + {a})\,[@x \le 0]")
+    if isinstance(layer, Softplus):
+        return _elementwise("softplus", r"\mathrm{softplus}", "σ(@x)", r"\sigma(@x)")
+    if isinstance(layer, Softsign):
+        return _elementwise("softsign", r"\mathrm{softsign}", "1 / (1 + |@x|)²",
+                            r"1 / (1 + |@x|)^2")
+    if isinstance(layer, (Elliot, SymmetricElliot)):
+        s = f"{layer.steepness:g}"
+        half, half_tex = ("½·", r"\tfrac12 ") if isinstance(layer, Elliot) else ("", "")
+        name = type(layer).__name__
+        return _elementwise(name, rf"\mathrm{{{name}}}", f"{half}{s} / (1 + |{s}·@x|)²",
+                            rf"{half_tex}{s} / (1 + |{s} @x|)^2")
     if isinstance(layer, Softmax):
         return LayerNotation(
             forward=Formula("softmax(@x), @y_i = exp(@x_i) / Σ_j exp(@x_j)",
