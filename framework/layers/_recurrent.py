@@ -107,6 +107,20 @@ class Recurrent(SequenceLayer):
             raise ValueError(f"{self}: h0 must be [N, {self.hidden_size}], got shape {a.shape}")
         self._initial = a.copy()
 
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """``{"h0"}`` (an ``[N, H]`` copy) when an initial state is set, else ``{}``."""
+        return {} if self._initial is None else {"h0": self._initial.copy()}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Set (``{"h0"}``) or clear (``{}``) the initial state.
+
+        Raises:
+            ValueError: other names or shapes (see :meth:`set_initial_state`).
+        """
+        if sorted(arrays) not in ([], ["h0"]):
+            raise ValueError(f"{self}: the state array is h0 (or none), got {sorted(arrays)}")
+        self.set_initial_state(arrays.get("h0"))
+
     @property
     def initial_state_deltas(self) -> np.ndarray | None:
         """``∂L/∂h0`` ``[N, H]`` from the last backward (also without an initial state); None before one."""
