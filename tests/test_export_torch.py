@@ -13,7 +13,7 @@ import pytest
 if __name__ == "__main__":  # run as a script from anywhere: this worktree's framework
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from framework import (ELU, LSTM, MSE, AvgPool2D, BatchNorm, Conv2D, Dropout, Elliot, Embedding,
+from framework import (ELU, GRU, LSTM, MSE, RNN, AvgPool2D, BatchNorm, Conv2D, Dropout, Elliot, Embedding,
                        Flatten, FullyConnected, InputLayer, Layer, LeakyReLU, Linear, Maxout,
                        MaxPool2D, Network, ReLU, Sigmoid, Softmax, SoftmaxCrossEntropy, Softplus,
                        Softsign, SymmetricElliot, Tanh)
@@ -117,6 +117,23 @@ def test_lstm(return_sequences):
                   RNG.standard_normal((5, 7, 3)))
     assert model(pytest.importorskip("torch").zeros(5, 7, 3)).shape == \
         ((5, 7, 2) if return_sequences else (5, 2))
+
+
+def recurrent_net(return_sequences):
+    net = Network(InputLayer((6, 3), num_classes=4),
+                  [RNN(3, 5, activation="relu", seed=0), RNN(5, 5, seed=1),
+                   GRU(5, 4, return_sequences=return_sequences, seed=2)], SoftmaxCrossEntropy())
+    for layer in net.layers:   # nonzero biases, so a bias copied to the wrong place shows
+        for name in ("bias", "recurrent_bias"):
+            if hasattr(layer, name):
+                getattr(layer, name).view()[...] = RNG.uniform(-0.5, 0.5, getattr(layer, name).size)
+    return net
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_rnn_and_gru(return_sequences):
+    check(f"RNN (relu, tanh) + GRU (return_sequences={return_sequences})",
+          recurrent_net(return_sequences), RNG.standard_normal((5, 6, 3)))
 
 
 def test_embedding_nets():
@@ -252,10 +269,14 @@ def test_a_subclass_of_a_framework_layer_is_not_exported_as_its_parent():
         to_torch(Network(InputLayer(3), [MyReLU()], MSE()))
 
 
-def test_an_lstm_with_an_initial_state_is_refused():
+@pytest.mark.parametrize("make, h0", [
+    (lambda: lstm_net(True), (np.ones((2, 4)), None)),
+    (lambda: recurrent_net(True), (np.ones((2, 5)),)),
+])
+def test_a_recurrent_layer_with_an_initial_state_is_refused(make, h0):
     pytest.importorskip("torch")
-    net = lstm_net(True)
-    net.layers[0].set_initial_state(np.ones((2, 4)))
+    net = make()
+    net.layers[0].set_initial_state(*h0)
     with pytest.raises(ValueError, match="initial state set"):
         to_torch(net)
 

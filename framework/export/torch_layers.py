@@ -140,15 +140,20 @@ def avg_pool2d(layer: Any, dims: tuple) -> nn.Module:
     return ChannelsLast(nn.AvgPool2d(layer.pool_size, stride=layer.stride))
 
 
+def _zero_initial_state(layer: Any) -> None:
+    """Refuse a recurrent layer with an initial state set: torch's module starts from zeros."""
+    if layer._initial is not None:
+        raise ValueError(f"to_torch: {layer!r} has an initial state set; the exported module starts "
+                         f"from zeros (call set_initial_state() to reset it before exporting)")
+
+
 def lstm(layer: Any, dims: tuple) -> nn.Module:
     """Gate blocks i, f, o, g -> torch's i, f, g, o; ``weight_ih = Uᵀ``, ``weight_hh = Wᵀ``, ``bias_hh = 0``.
 
     Raises:
         ValueError: the layer has an initial state set (the export starts from zeros).
     """
-    if layer._initial is not None:
-        raise ValueError(f"to_torch: {layer!r} has an initial state set; the exported LSTM starts "
-                         f"from zeros (call set_initial_state() to reset it before exporting)")
+    _zero_initial_state(layer)
     h = layer.hidden_size
     i, f, o, g = (slice(q * h, (q + 1) * h) for q in range(4))
     order = np.r_[i, f, g, o]                       # torch's rows from our columns
@@ -161,11 +166,15 @@ def lstm(layer: Any, dims: tuple) -> nn.Module:
 
 
 def gru(layer: Any, dims: tuple) -> nn.Module:
-    """UNTESTED (written before the GRU layer existed): torch's formulation and gate order r, z, n.
+    """Torch's formulation and gate order r, z, n, so the export is a copy.
 
     ``weight_ih = Uᵀ`` ``[3H, F]``, ``weight_hh = Wᵀ``, ``bias_ih = bias``,
     ``bias_hh = recurrent_bias``.
+
+    Raises:
+        ValueError: the layer has an initial state set (the export starts from zeros).
     """
+    _zero_initial_state(layer)
     m = nn.GRU(layer.input_size, layer.hidden_size, batch_first=True, dtype=torch.float64)
     _copy(m.weight_ih_l0, layer.U.view().T)
     _copy(m.weight_hh_l0, layer.W.view().T)
@@ -175,7 +184,12 @@ def gru(layer: Any, dims: tuple) -> nn.Module:
 
 
 def rnn(layer: Any, dims: tuple) -> nn.Module:
-    """UNTESTED (written before the RNN layer existed): ``h_t = act(x_t·U + h_{t-1}·W + b)``, act tanh or relu."""
+    """``h_t = act(x_t·U + h_{t-1}·W + b)``, act tanh or relu; ``bias_hh = 0``.
+
+    Raises:
+        ValueError: the layer has an initial state set (the export starts from zeros).
+    """
+    _zero_initial_state(layer)
     m = nn.RNN(layer.input_size, layer.hidden_size, nonlinearity=layer.activation,
                batch_first=True, dtype=torch.float64)
     _copy(m.weight_ih_l0, layer.U.view().T)

@@ -333,23 +333,3 @@ def test_learns_to_remember_the_first_step(kind, backend_name):
                          seed=0).optimize(net, x, labels)
     after, accuracy = evaluate(net, x, labels)
     assert after < 0.25 * before and accuracy > 0.95, (before, after, accuracy, history.train_loss)
-
-
-@pytest.mark.parametrize("seq", [True, False])
-def test_to_torch_exports_rnn_and_gru_as_weight_copies(seq, backend_name):
-    """framework.export's converters (written before these layers) against the layers themselves."""
-    torch = pytest.importorskip("torch")
-    from framework.export import to_torch
-    if backend_name == "c":
-        pytest.skip("the export reads parameters only; one backend is enough")
-    net = Network(InputLayer((6, 3), num_classes=4),
-                  [RNN(3, 5, activation="relu", seed=0), RNN(5, 5, seed=1),
-                   GRU(5, 4, return_sequences=seq, seed=2)], SoftmaxCrossEntropy())
-    for i, layer in enumerate(net.layers):
-        _randomize_biases(layer, i)
-    x = np.random.default_rng(3).standard_normal((5, 6, 3))
-    net.forward(x)
-    ours = net.tensors()[-1].to_numpy()
-    with torch.no_grad():
-        theirs = to_torch(net)(torch.from_numpy(x.astype(np.float32))).numpy()
-    assert_close(ours, theirs, "exported output", atol=1e-5, rtol=1e-5)
