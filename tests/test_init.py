@@ -3,7 +3,7 @@ field), bounds and orthogonality, measured on large draws; every name works on e
 import numpy as np
 import pytest
 
-from framework import LSTM, Conv2D, FullyConnected
+from framework import GRU, LSTM, RNN, BatchNorm, Conv2D, Embedding, FullyConnected
 from framework import init as I
 
 FC_SHAPE = (300, 500)            # fan_in 300, fan_out 500
@@ -140,3 +140,31 @@ def test_every_initializer_works_on_every_layer_with_parameters(init):
     assert np.all(np.isfinite(lstm.U.to_numpy())) and np.all(np.isfinite(lstm.W.to_numpy()))
     if init in ("zeros", ("constant", 0.1)):
         assert np.all(lstm.U.to_numpy() == (0.0 if init == "zeros" else 0.1))
+
+
+@pytest.mark.parametrize("init", ALL_INITS, ids=str)
+def test_every_initializer_works_on_the_newer_layers(init):
+    def expected(shape, seed=7):
+        return draw(init, shape, seed=seed) if not callable(init) else init(shape, None)
+    emb = Embedding(5, 3, init=init, seed=7, dtype=np.float64)
+    np.testing.assert_array_equal(emb.weights.to_numpy(), expected((5, 3)))
+    for layer in (RNN(3, 2, init=init, recurrent_init=init, seed=7, dtype=np.float64),
+                  GRU(3, 2, init=init, recurrent_init=init, seed=7, dtype=np.float64)):
+        assert np.all(np.isfinite(layer.U.to_numpy())) and np.all(np.isfinite(layer.W.to_numpy()))
+        if init in ("zeros", ("constant", 0.1)):
+            assert np.all(layer.U.to_numpy() == (0.0 if init == "zeros" else 0.1))
+    # BatchNorm's γ and β draw one after the other from the same seeded generator.
+    if init == "orthogonal":   # a vector has no orthogonal matrix: the error names layer and parameter
+        with pytest.raises(ValueError, match=r"BatchNorm\(4.*\): scale \[4\]: orthogonal initializer"):
+            BatchNorm(4, scale_init=init)
+        return
+    bn = BatchNorm(4, scale_init=init, shift_init=init, seed=7, dtype=np.float64)
+    rng = np.random.default_rng(7)
+    first = I.get_initializer(init)((4,), rng)
+    np.testing.assert_array_equal(bn.scale.to_numpy(), first)
+
+
+def test_batch_norm_starts_as_the_identity_by_default():
+    bn = BatchNorm(3)
+    np.testing.assert_array_equal(bn.scale.to_numpy(), [1, 1, 1])
+    np.testing.assert_array_equal(bn.shift.to_numpy(), [0, 0, 0])

@@ -170,7 +170,10 @@ class Layer:
         dims = tuple(int(d) for d in dims)
         if value is None:
             generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-            array = np.asarray(get_initializer(init)(dims, generator), dtype=np.float64)
+            try:
+                array = np.asarray(get_initializer(init)(dims, generator), dtype=np.float64)
+            except (TypeError, ValueError) as error:  # name the layer and parameter it was for
+                raise type(error)(f"{self}: {name} {list(dims)}: {error}") from error
         else:
             raw = np.asarray(value)
             if raw.dtype.kind not in "biuf":

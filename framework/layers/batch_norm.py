@@ -5,6 +5,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..init import Initializer
 from ..shape import Shape
 from ..tensor import Tensor
 from .base import Layer
@@ -39,6 +40,11 @@ class BatchNorm(Layer):
         num_features: F, the size of the last dim.
         momentum: weight ``m`` of the old running average, ``0 <= m < 1``.
         eps: ``ε`` added to the variance.
+        scale_init: initialiser of ``γ`` (default ``"ones"``: start as the
+            identity after normalising): any name of ``framework.init``,
+            ``("constant", v)``, or a callable ``(shape, rng) -> array``.
+        shift_init: initialiser of ``β``, same choices (default ``"zeros"``).
+        seed: seed or Generator for random initialisers.
         dtype: float32 (default) or float64 (gradient checks).
 
     Raises:
@@ -47,7 +53,8 @@ class BatchNorm(Layer):
     """
 
     def __init__(self, num_features: int, momentum: float = 0.9, eps: float = 1e-5,
-                 dtype: Any = np.float32) -> None:
+                 scale_init: str | Initializer = "ones", shift_init: str | Initializer = "zeros",
+                 seed: int | np.random.Generator | None = None, dtype: Any = np.float32) -> None:
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) \
                 or num_features <= 0:
             raise ValueError(f"BatchNorm: num_features must be a positive integer, got {num_features!r}")
@@ -56,8 +63,9 @@ class BatchNorm(Layer):
         if not eps > 0.0:
             raise ValueError(f"BatchNorm: eps must be positive, got {eps!r}")
         self.num_features, self.momentum, self.eps = int(num_features), float(momentum), float(eps)
-        self.add_param("scale", (self.num_features,), value=np.ones(self.num_features), dtype=dtype)
-        self.add_param("shift", (self.num_features,), value=np.zeros(self.num_features), dtype=dtype)
+        rng = np.random.default_rng(seed)
+        self.add_param("scale", (self.num_features,), init=scale_init, rng=rng, dtype=dtype)
+        self.add_param("shift", (self.num_features,), init=shift_init, rng=rng, dtype=dtype)
         self.running_mean = np.zeros(self.num_features)
         self.running_var = np.ones(self.num_features)
 
