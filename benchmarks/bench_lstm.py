@@ -1,9 +1,13 @@
-"""Benchmark the LSTM layer: C backend vs NumPy backend vs PyTorch CPU.
+"""Benchmark a recurrent layer (LSTM, RNN or GRU): C backend vs NumPy backend vs PyTorch CPU.
 
 Usage::
 
     python benchmarks/bench_lstm.py                      # LSTM(64, 128), N = 32, T = 32, 2 threads
     python benchmarks/bench_lstm.py --batch 64 --steps 50 --threads 1 --min-time 2
+    python benchmarks/bench_lstm.py --layer gru          # GRU(64, 128) against torch.nn.GRU
+
+(RNN and GRU have no C cell kernel: their "C" run does the big products in C
+and the per-step arithmetic in NumPy.)
 
 The workload (the issue's): ``LSTM(64, 128)`` on a batch of 32 sequences of
 length 32, all steps returned; one training pass is forward, then backward
@@ -57,11 +61,14 @@ def _summary(times: list[float]) -> dict[str, float]:
     return {"best": s[0], "median": s[len(s) // 2], "runs": len(s)}
 
 
-def run_framework(name: str, n: int, t: int, f: int, h: int, threads: int, min_time: float) -> dict:
+GATES = {"lstm": 4, "rnn": 1, "gru": 3}  # H-column blocks of U and W
+
+
+def run_framework(name: str, kind: str, n: int, t: int, f: int, h: int, threads: int,
+                  min_time: float) -> dict:
     import numpy as np
 
-    from framework import backend
-    from framework.layers.lstm import LSTM
+    from framework import GRU, LSTM, RNN, backend
     from framework.tensor import Tensor
 
     backend.set_backend(name)
@@ -69,7 +76,7 @@ def run_framework(name: str, n: int, t: int, f: int, h: int, threads: int, min_t
         from framework.backend import c_backend
         c_backend.set_num_threads(threads)
     rng = np.random.default_rng(0)
-    layer = LSTM(f, h, seed=0)
+    layer = {"lstm": LSTM, "rnn": RNN, "gru": GRU}[kind](f, h, seed=0)
     x = Tensor.from_numpy(rng.standard_normal((n, t, f)), dtype=np.float32)
     y = Tensor(layer.output_shape(x.shape))
     y.deltas[...] = rng.standard_normal(y.size)
@@ -86,21 +93,22 @@ def run_framework(name: str, n: int, t: int, f: int, h: int, threads: int, min_t
             "train": _summary(_timings(train_pass, min_time))}
 
 
-def run_torch(n: int, t: int, f: int, h: int, threads: int, min_time: float) -> dict:
+def run_torch(kind: str, n: int, t: int, f: int, h: int, threads: int, min_time: float) -> dict:
     import torch
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    lstm = torch.nn.LSTM(f, h, batch_first=True)
+    module = {"lstm": torch.nn.LSTM, "rnn": torch.nn.RNN, "gru": torch.nn.GRU}[kind](
+        f, h, batch_first=True)
     x = torch.randn(n, t, f, requires_grad=True)
     g = torch.randn(n, t, h)
 
     def forward() -> None:
         with torch.no_grad():
-            lstm(x)
+            module(x)
 
     def train_pass() -> None:
-        out, _ = lstm(x)
+        out, _ = module(x)
         out.backward(g)
 
     return {"forward": _summary(_timings(forward, min_time)),
@@ -110,9 +118,9 @@ def run_torch(n: int, t: int, f: int, h: int, threads: int, min_time: float) -> 
 def _child(args: argparse.Namespace) -> None:
     shape = (args.batch, args.steps, args.features, args.hidden)
     if args.child == "torch":
-        result = run_torch(*shape, args.threads[0], args.min_time)
+        result = run_torch(args.layer, *shape, args.threads[0], args.min_time)
     else:
-        result = run_framework(args.child, *shape, args.threads[0], args.min_time)
+        result = run_framework(args.child, args.layer, *shape, args.threads[0], args.min_time)
     print(json.dumps(result))
 
 
@@ -121,6 +129,7 @@ def _spawn(which: str, args: argparse.Namespace, threads: int) -> dict | str:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
     cmd = [sys.executable, os.path.abspath(__file__), "--child", which, "--threads", str(threads),
+           "--layer", args.layer,
            "--batch", str(args.batch), "--steps", str(args.steps), "--features", str(args.features),
            "--hidden", str(args.hidden), "--min-time", str(args.min_time)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -132,6 +141,7 @@ def _spawn(which: str, args: argparse.Namespace, threads: int) -> dict | str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--layer", choices=sorted(GATES), default="lstm")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--steps", type=int, default=32)
     p.add_argument("--features", type=int, default=64)
@@ -146,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     n, t, f, h = args.batch, args.steps, args.features, args.hidden
-    flops = 2 * n * t * 4 * h * (3 * f + 3 * h)  # X·U, h·W; δX, δh·Wᵀ; ∂U, ∂W
-    print(f"LSTM({f}, {h}), batch {n}, {t} steps, all outputs; one training pass = forward + "
+    flops = 2 * n * t * GATES[args.layer] * h * (3 * f + 3 * h)  # X·U, h·W; δX, δh·Wᵀ; ∂U, ∂W
+    print(f"{args.layer.upper()}({f}, {h}), batch {n}, {t} steps, all outputs; one training pass = forward + "
           f"backward through time + weight deltas ({flops / 1e6:.0f} MFLOP in products)")
     for threads in args.threads:
         # one process per backend, alternating over the rounds; the best of each is kept
@@ -181,8 +191,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"ratio C / torch   (target <= 1.0): forward {ratio('c', 'torch', 'forward')}   "
               f"training pass {ratio('c', 'torch', 'train')}")
-        print(f"ratio NumPy / C   (target >= 3.0): forward {ratio('numpy', 'c', 'forward')}   "
-              f"training pass {ratio('numpy', 'c', 'train')}")
+        if args.layer == "lstm":  # only the LSTM has a C cell kernel to be faster than NumPy
+            print(f"ratio NumPy / C   (target >= 3.0): forward {ratio('numpy', 'c', 'forward')}   "
+                  f"training pass {ratio('numpy', 'c', 'train')}")
     return 0
 
 

@@ -109,49 +109,56 @@ class BatchNorm(Layer):
             raise ValueError(f"{self}: running_var must be >= 0, got {new['running_var']}")
         self.running_mean, self.running_var = new["running_mean"], new["running_var"]
 
-    def _statistics(self, xm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(μ, σ², 1/√(σ² + ε))`` of the batch in training mode, of the running averages otherwise."""
-        # In the input's dtype: float32 work stays float32 (twice as fast as upcasting)
+    def _normalised(self, xm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(x̂, μ, σ², 1/√(σ² + ε))``: of the batch in training mode, of the running averages otherwise."""
+        # In the input's dtype: float32 work stays float32 (twice as fast as upcasting). Column
+        # sums by einsum: 3x faster than .sum(axis=0) on the column-major [R, F] matrix.
         if self.training:
-            mean = xm.mean(axis=0)
-            centred = xm - mean
-            var = np.einsum("rf,rf->f", centred, centred) / xm.shape[0]
+            mean = np.einsum("rf->f", xm) / xm.shape[0]
+            xhat = xm - mean
+            var = np.einsum("rf,rf->f", xhat, xhat) / xm.shape[0]
         else:
             mean, var = self.running_mean.astype(xm.dtype), self.running_var.astype(xm.dtype)
-        return mean, var, (1.0 / np.sqrt(var + self.eps)).astype(xm.dtype)
+            xhat = xm - mean
+        inv_std = (1.0 / np.sqrt(var + self.eps)).astype(xm.dtype)
+        xhat *= inv_std  # in place: the centred copy becomes x̂
+        return xhat, mean, var, inv_std
 
     def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
         """``y = γ·(x − μ)/√(σ² + ε) + β`` (overwrites y); in training also updates the running averages."""
         x, y = self.check_io(in_tensors, out_tensors)
-        xm = x.matrix()
-        mean, var, inv_std = self._statistics(xm)
+        xhat, mean, var, _ = self._normalised(x.matrix())
         if self.training:
             self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mean
             self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
-        y.matrix()[...] = (xm - mean) * (inv_std * self.scale.elements) + self.shift.elements
+        np.multiply(xhat, self.scale.elements, out=y.matrix())
+        y.matrix()[...] += self.shift.elements
 
     def backward(self, out_tensors: Sequence[Tensor], in_tensors: Sequence[Tensor]) -> None:
         """``δx`` through ``x̂``, ``μ`` and ``σ²`` in training; ``γ·δy/√(σ²_run + ε)`` in evaluation (overwrites)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        xm, dy = x.matrix(), y.delta_matrix()
-        mean, _, inv_std = self._statistics(xm)
-        g = self.scale.elements * inv_std
+        dy = y.delta_matrix()
         if not self.training:
-            x.delta_matrix()[...] = dy * g
+            inv_std = (1.0 / np.sqrt(self.running_var + self.eps)).astype(x.dtype)
+            np.multiply(dy, self.scale.elements * inv_std, out=x.delta_matrix())
             return
-        rows = xm.shape[0]
-        xhat = (xm - mean) * inv_std
-        x.delta_matrix()[...] = (g / rows) * (rows * dy - dy.sum(axis=0)
-                                              - xhat * np.sum(dy * xhat, axis=0))
+        xhat, _, _, inv_std = self._normalised(x.matrix())
+        rows = xhat.shape[0]
+        # δx = γ/(R·√(σ²+ε)) · (R·δy − Σ_r δy − x̂·Σ_r δy·x̂), assembled in the δx buffer
+        dx = x.delta_matrix()
+        np.multiply(xhat, -np.einsum("rf,rf->f", dy, xhat), out=dx)
+        dx += rows * dy
+        dx -= np.einsum("rf->f", dy)
+        dx *= self.scale.elements * inv_std / rows
 
     def calculate_delta_weights(self, out_tensors: Sequence[Tensor],
                                 in_tensors: Sequence[Tensor]) -> None:
         """``δγ += Σ_r δy·x̂`` and ``δβ += Σ_r δy`` (accumulate)."""
         x, y = self.check_io(in_tensors, out_tensors)
-        xm, dy = x.matrix(), y.delta_matrix()
-        mean, _, inv_std = self._statistics(xm)
-        self.scale.deltas += np.sum(dy * ((xm - mean) * inv_std), axis=0).astype(x.dtype)
-        self.shift.deltas += dy.sum(axis=0).astype(x.dtype)
+        dy = y.delta_matrix()
+        xhat = self._normalised(x.matrix())[0]
+        self.scale.deltas += np.einsum("rf,rf->f", dy, xhat).astype(x.dtype)
+        self.shift.deltas += np.einsum("rf->f", dy).astype(x.dtype)
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.num_features})"
