@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -108,6 +109,33 @@ def data_fingerprint(*datasets: LabeledData | None) -> str:
         for a in (d.data, d.targets):
             parts.append(f"{a.dtype}{list(a.shape)}:{zlib.crc32(np.ascontiguousarray(a)):08x}")
     return " ".join(parts)
+
+
+_DATA_PARTS = ("training data", "training labels (as targets)", "validation_data's data",
+               "validation_data's labels (as targets)")
+
+
+def _data_differences(saved: str, now: str) -> list[str]:
+    """Each part of two :func:`data_fingerprint` s that differs, in words."""
+    def parts(fingerprint: str) -> list[str]:
+        # "float32[90, 4]:1a2b3c4d float32[90, 3]:… none": shapes hold spaces, so match each item
+        items = re.findall(r"none|[^\s\[]+\[[^\]]*\]:[0-9a-f]+", fingerprint)
+        return items + ["none"] * (len(_DATA_PARTS) - len(items))
+
+    lines = []
+    for name, a, b in zip(_DATA_PARTS, parts(saved), parts(now)):
+        if a == b:
+            continue
+        shape_a, shape_b = a.split(":")[0], b.split(":")[0]
+        if "none" in (a, b):
+            lines.append(f"{name}: {'none' if a == 'none' else shape_a} in the checkpoint, "
+                         f"{'none' if b == 'none' else shape_b} now")
+        elif shape_a != shape_b:
+            lines.append(f"{name}: {shape_a} in the checkpoint, {shape_b} now")
+        else:
+            lines.append(f"{name}: same shape {shape_a}, other values (checksum {a.split(':')[1]} "
+                         f"in the checkpoint, {b.split(':')[1]} now)")
+    return lines
 
 
 def _layer_generators(network: Network) -> dict[str, np.random.Generator]:
@@ -210,9 +238,9 @@ class Checkpoint:
                 the file's arrays do not fit the network.
         """
         if self.meta["fingerprint"] != run.fingerprint:
-            raise ValueError(f"{self.path}: the data differ from the checkpointed run's:\n  saved: "
-                             f"{self.meta['fingerprint']}\n  this:  {run.fingerprint}\n(resume "
-                             f"with the same data, labels and validation_data)")
+            raise ValueError(f"{self.path}: the data differ from the checkpointed run's:\n  "
+                             + "\n  ".join(_data_differences(self.meta["fingerprint"], run.fingerprint))
+                             + "\n(resume with the same data, labels and validation_data)")
         generators = _layer_generators(network)
         if sorted(generators) != sorted(self.meta["layer_rngs"]):
             raise ValueError(f"{self.path}: the layers' random generators differ: saved "

@@ -161,6 +161,13 @@ class SGDTrainer:
                             f"callback(epoch, history), got {callback!r}")
         train, validation, run = self._start(network, train, validation_data, resume)
         params, history = network.params, run.history
+        if resume is not None and (history.stopped_epoch is not None or run.epoch >= self.epochs):
+            why = (f"early stopping ended that run at epoch {history.stopped_epoch}"
+                   if history.stopped_epoch is not None else
+                   f"it ran {run.epoch} epochs, this trainer's epochs={self.epochs}; pass "
+                   f"epochs > {run.epoch} to train on")
+            warnings.warn(f"SGDTrainer.optimize: nothing to train after resuming from {resume}: "
+                          f"{why}", RuntimeWarning, stacklevel=2)
         for epoch in range(run.epoch + 1, self.epochs + 1):
             if history.stopped_epoch is not None:
                 break  # resumed from a run that early stopping ended
@@ -188,6 +195,8 @@ class SGDTrainer:
         saved = None if resume is None else Checkpoint(resume, self, network)
         rng = np.random.default_rng(self.seed)
         split = None if saved is None else saved.split
+        if split is not None and split.size != len(train):
+            split = None  # other data: restore() below names the difference instead of failing here
         train_set, validation, split = self._split(network, train, validation_data, rng, split)
         if self.early_stopping is not None:
             self.early_stopping.check_monitor(validation is not None)

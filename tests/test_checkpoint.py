@@ -165,8 +165,20 @@ def test_resuming_a_run_early_stopping_ended_trains_no_further(tmp_path):
     h = _trainer(stopper, 5, checkpoint=path).optimize(net, x, y)
     assert h.stopped_epoch == 2 and h.best_epoch == 1  # min_delta 10: epoch 1 stays best
     again = _mlp()
-    h2 = _trainer(stopper, 5).optimize(again, x, y, resume=path)
+    with pytest.warns(RuntimeWarning, match="nothing to train .*early stopping ended that run at "
+                                            "epoch 2"):
+        h2 = _trainer(stopper, 5).optimize(again, x, y, resume=path)
     _assert_same_run(h, h2, net, again)
+
+
+def test_resuming_with_no_epochs_left_says_so(tmp_path):
+    x, y = _data()
+    path = tmp_path / "c.npz"
+    h = _trainer({}, 2, checkpoint=path).optimize(_mlp(), x, y)
+    with pytest.warns(RuntimeWarning, match=r"it ran 2 epochs, this trainer's epochs=2; pass "
+                                            r"epochs > 2 to train on"):
+        h2 = _trainer({}, 2).optimize(_mlp(), x, y, resume=path)
+    assert h2 == h
 
 
 # -- refusing what does not fit ---------------------------------------------------------------
@@ -195,12 +207,25 @@ def test_other_trainer_settings_are_refused_naming_each_difference(saved):
         _trainer({}, 3, batch_size=8, flavor="adam").optimize(_mlp(), x, y, resume=path)
 
 
-def test_other_data_are_refused(saved):
+def test_other_data_are_refused_naming_what_differs(saved):
     path, x, y = saved
     x2 = x.copy()
     x2[0, 0] += 1
-    with pytest.raises(ValueError, match="the data differ from the checkpointed run's"):
+    with pytest.raises(ValueError, match=r"the data differ from the checkpointed run's:\n"
+                                         r"  training data: same shape float32\[90, 4\], other values"):
         _trainer({}, 3).optimize(_mlp(), x2, y, resume=path)
+    y2 = y.copy()
+    y2[0] = (y2[0] + 1) % 3
+    with pytest.raises(ValueError, match=r"\n  training labels \(as targets\): same shape"):
+        _trainer({}, 3).optimize(_mlp(), x, y2, resume=path)
+
+
+def test_fewer_samples_are_refused_by_name_not_an_index_error(saved):
+    # The saved validation split indexes 90 samples: it must not be applied to 60.
+    path, x, y = saved
+    with pytest.raises(ValueError, match=r"training data: float32\[90, 4\] in the checkpoint, "
+                                         r"float32\[60, 4\] now"):
+        _trainer({}, 3).optimize(_mlp(), x[:60], y[:60], resume=path)
 
 
 def test_a_network_file_is_not_a_checkpoint(tmp_path, saved):

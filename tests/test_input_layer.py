@@ -178,3 +178,12 @@ def test_bad_sample_shape_and_non_numeric_data_name_the_input_layer():
         InputLayer(0)
     with pytest.raises(ValueError, match=r"InputLayer\(2\): data must be numbers"):
         InputLayer(2).as_array([["a", "b"]])
+
+
+def test_one_label_per_sequence_for_a_sequence_output_suggests_return_sequences():
+    from framework import GRU, FullyConnected, Network, SGDTrainer, SoftmaxCrossEntropy
+    net = Network(InputLayer((8, 3), num_classes=2), [GRU(3, 4), FullyConnected(4, 2)],
+                  SoftmaxCrossEntropy())
+    with pytest.raises(ValueError, match=r"labels \[20\] make one-hot targets Shape\[20, 2\], expected "
+                                         r"Shape\[20, 8, 2\].*return_sequences=False"):
+        SGDTrainer(epochs=1).optimize(net, np.zeros((20, 8, 3)), np.zeros(20, int))

@@ -141,10 +141,17 @@ class InputLayer:
             t = Tensor.from_numpy(f, dtype=self.dtype)
         if prediction_shape is not None and t.shape != Shape(prediction_shape):
             hint = ""
-            if a.dtype.kind == "f" and a.shape == tuple(prediction_shape)[:-1]:
+            out = tuple(prediction_shape)
+            if a.dtype.kind == "f" and a.shape == out[:-1]:
                 hint = ("; float labels are taken as targets as they are: pass integer class "
                         "labels (labels.astype(int)) to get one-hot targets")
-            raise ValueError(f"{self}: targets have {t.shape}, expected {Shape(prediction_shape)} "
+            elif a.dtype.kind in "iu" and len(out) == 3 and a.shape == out[:1]:
+                hint = (f"; the network outputs a sequence [N, T, C] = {list(out)}, one class per "
+                        f"step, but there is one label per sample: end the recurrent layer with "
+                        f"return_sequences=False to classify whole sequences, or pass labels [N, T]")
+            what = (f"labels {list(a.shape)} make one-hot targets {t.shape}" if a.dtype.kind in "iu"
+                    else f"targets have {t.shape}")
+            raise ValueError(f"{self}: {what}, expected {Shape(prediction_shape)} "
                              f"(the network's output){hint}")
         return t
 
