@@ -21,7 +21,7 @@ PAGES = {
     "initializers.md": (1, ["He uniform on [256, 128]: variance 0.00777, 2/fan_in = 0.00781",
                             "constant kernel: [0.1]", "callable: (4, 2)"]),
     "training.md": (3, ["validation samples: 288", "test accuracy", "epochs run:",
-                        "best epoch", "same loss curve: True",
+                        "best epoch", "same loss curve: True", "after an interrupt too: True",
                         "batch_size: checkpoint 32, this trainer 64"]),
     "reading_a_grader_report.md": (1, ["Exercise 1.3   FullyConnected",
                                        "method:   calculate_delta_weights",
