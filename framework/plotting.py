@@ -251,6 +251,6 @@ def plot_conv_filters(layer_or_network: Any, path: str | Path | None = None, tit
             ax.set_title(f"in {c}", fontsize=8)
         if c == 0:
             ax.set_ylabel(f"out {o}", fontsize=8)
-    fig.suptitle(title or f"{layer}: filters ({mode}, ±{m:.3g})")
+    fig.suptitle(title or f"{layer}: filters ({mode}; black −{m:.3g}, gray 0, white +{m:.3g})")
     fig.tight_layout()
     return _finish(plt, fig, path)

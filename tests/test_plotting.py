@@ -155,6 +155,7 @@ def test_gray_filters_are_the_kernel_slices_of_the_first_conv_on_one_scale():
         np.testing.assert_array_equal(image.get_array(), w[:, :, 0, o])
         assert image.get_clim() == pytest.approx((-m, m))
         assert ax.get_title() == str(o)
+    assert f"black −{m:.3g}, gray 0, white +{m:.3g}" in fig._suptitle.get_text()  # the scale, read off
 
 
 def test_rgb_filters_map_zero_to_gray_on_one_scale():
