@@ -6,11 +6,11 @@ The trainer evaluates its validation data every epoch with it.
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from .arguments import count
 from .batches import EpochMetrics, LabeledData
 from .network import Network
 
@@ -69,7 +69,7 @@ def evaluate_detailed(network: Network, data: Any, labels: Any, batch_size: int 
         TypeError: no Network, or labels that are not numbers.
         ValueError: no samples, counts that differ, or bad values.
     """
-    batch_size = _count("evaluate", "batch_size", batch_size, minimum=1)
+    batch_size = count("evaluate", "batch_size", batch_size, minimum=1)
     return _evaluate(LabeledData(network, data, labels, "evaluate"), batch_size)
 
 
@@ -84,14 +84,3 @@ def _evaluate(dataset: LabeledData, batch_size: int) -> Evaluation:
     finally:
         network.train(was_training)
     return Evaluation(metrics.loss, metrics.accuracy, metrics.confusion, metrics.per_class_accuracy)
-
-
-def _count(who: str, name: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``, or an error saying what was given and what is expected."""
-    ok = isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer())
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}: {name} must be an integer >= {minimum}, got {value!r} "
-                        f"({type(value).__name__})")
-    if not ok or value < minimum:
-        raise ValueError(f"{who}: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)

@@ -20,12 +20,13 @@ from typing import Any, Callable, TextIO
 
 import numpy as np
 
+from .arguments import count, positive
 from .batches import EpochMetrics, LabeledData
 from .checkpoint import (Checkpoint, RunState, data_fingerprint, save_checkpoint,
                          trainer_settings)
 from .divergence import DivergenceGuard
 from .early_stopping import EarlyStopping
-from .evaluation import Evaluation, _count, _evaluate, evaluate, evaluate_detailed
+from .evaluation import Evaluation, _evaluate, evaluate, evaluate_detailed
 from .history import History
 from .network import Network
 from .optim import Flavor, Schedule, get_flavor
@@ -33,16 +34,6 @@ from .optim.gradients import add_weight_decay, clip_by_global_norm, clip_by_valu
 from .tensor import Tensor
 
 __all__ = ["SGDTrainer", "History", "evaluate", "evaluate_detailed", "Evaluation"]
-
-
-def _positive(who: str, name: str, value: Any) -> float:
-    """``value`` as a finite float > 0, or an error saying what was given and what is expected."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}: {name} must be a positive number such as 0.01, got {value!r} "
-                        f"({type(value).__name__})")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{who}: {name} must be a finite number > 0, got {value!r}")
-    return float(value)
 
 
 class SGDTrainer:
@@ -90,19 +81,19 @@ class SGDTrainer:
                  clip_norm: float | None = None, clip_value: float | None = None,
                  schedule: Schedule | None = None, early_stopping: EarlyStopping | None = None,
                  checkpoint: str | os.PathLike | None = None) -> None:
-        self.learning_rate = _positive("SGDTrainer", "learning_rate", learning_rate)
-        self.batch_size = _count("SGDTrainer", "batch_size", batch_size, minimum=1)
-        self.epochs = _count("SGDTrainer", "epochs", epochs, minimum=0)
+        self.learning_rate = positive("SGDTrainer", "learning_rate", learning_rate)
+        self.batch_size = count("SGDTrainer", "batch_size", batch_size, minimum=1)
+        self.epochs = count("SGDTrainer", "epochs", epochs, minimum=0)
         if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real):
             raise TypeError(f"SGDTrainer: validation_split must be a fraction in [0, 1), got "
                             f"{validation_split!r} ({type(validation_split).__name__})")
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"SGDTrainer: validation_split must be in [0, 1), got {validation_split}")
         self.flavor = get_flavor(flavor)
-        self.weight_decay = 0.0 if weight_decay == 0 else _positive("SGDTrainer", "weight_decay",
+        self.weight_decay = 0.0 if weight_decay == 0 else positive("SGDTrainer", "weight_decay",
                                                                      weight_decay)
-        self.clip_norm = None if clip_norm is None else _positive("SGDTrainer", "clip_norm", clip_norm)
-        self.clip_value = None if clip_value is None else _positive("SGDTrainer", "clip_value",
+        self.clip_norm = None if clip_norm is None else positive("SGDTrainer", "clip_norm", clip_norm)
+        self.clip_value = None if clip_value is None else positive("SGDTrainer", "clip_value",
                                                                     clip_value)
         if schedule is not None and not isinstance(schedule, Schedule):
             raise TypeError(f"SGDTrainer: schedule must be a framework.optim.Schedule such as "
