@@ -76,7 +76,10 @@ class Network:
             hint = f" (pass an instance: {loss.__name__}())" if isinstance(loss, type) else ""
             raise TypeError(f"Network: loss is {loss!r}, not a Loss{hint}")
         self._warn_about_softmax_pairing()
-        self.shapes(1)  # fail now, not in the middle of training
+        try:
+            self.shapes(1)  # fail now, not in the middle of training
+        except ValueError as e:  # the batch of 1 is a placeholder: show it as N
+            raise ValueError(str(e).replace("Shape[1, ", "Shape[N, ")) from None
         self._cache: dict[tuple[int, ...], list[Tensor]] = {}
         self._last: list[Tensor] | None = None
 

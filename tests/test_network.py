@@ -278,3 +278,12 @@ def test_tensors_of_the_last_pass_and_unknown_batch_sizes():
     assert net.tensors()[0][0, 1] == 2.0
     with pytest.raises(ValueError, match=r"no pass has run with batch size 7 \(cached batch sizes: \[1\]\)"):
         net.tensors(7)
+
+
+def test_a_layer_that_does_not_fit_is_named_with_the_batch_as_n():
+    from framework import GRU
+    with pytest.raises(ValueError, match=r"layer 0 \(GRU\(3->4, last step\)\) does not accept the output "
+                                         r"of the input layer \(Shape\[N, 8, 5\]\).*input has 5 "
+                                         r"features, expected 3"):
+        Network(InputLayer((8, 5), num_classes=2), [GRU(3, 4, return_sequences=False),
+                                                     FullyConnected(4, 2)], SoftmaxCrossEntropy())
