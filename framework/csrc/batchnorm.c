@@ -30,9 +30,6 @@
  */
 #include <math.h>
 #include <stddef.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "kernels.h"
 #include "runtime.h"
@@ -40,16 +37,10 @@
 /* threads only for more than this many elements of x */
 #define BN_PARALLEL_MIN 200000L
 
+/* kernel_threads answers 1 without OpenMP, in a forked child and on a busy
+ * machine (runtime.h); about 10 operations per element over the passes */
 static int bn_threads(long elements, int F) {
-#ifdef _OPENMP
-    if (elements < BN_PARALLEL_MIN || F < 2) return 1;
-    /* about 10 operations per element over the three passes; one thread in
-     * a forked child or on a busy machine (runtime.h) */
-    return kernel_threads(10.0 * elements, F);
-#else
-    (void)elements; (void)F;
-    return 1;
-#endif
+    return elements >= BN_PARALLEL_MIN ? kernel_threads(10.0 * elements, F) : 1;
 }
 
 /* ---------------------------------------------------------------- column sums */
@@ -219,16 +210,24 @@ void batchnorm_forward_ref(const float *x, const float *scale, const float *shif
     }
 }
 
+/* Σ_r δy and Σ_r δy·x̂ of column f, x̂ written out */
+static void column_dy_sums_ref(const float *x, const float *dy, const float *mean, int R,
+                               int f, float inv, double *sdy, double *sdyx) {
+    *sdy = 0.0;
+    *sdyx = 0.0;
+    for (int r = 0; r < R; r++) {
+        float xhat = (x[r + (size_t)R * f] - mean[f]) * inv;
+        *sdy += dy[r + (size_t)R * f];
+        *sdyx += (double)dy[r + (size_t)R * f] * xhat;
+    }
+}
+
 void batchnorm_backward_ref(const float *x, const float *dy, const float *scale, float *mean,
                             float *var, float *dx, int R, int F, float eps, int training) {
     for (int f = 0; f < F; f++) {
         float inv = column_stats_ref(x + (size_t)R * f, R, mean + f, var + f, eps, training);
-        double sdy = 0.0, sdyx = 0.0;
-        for (int r = 0; r < R; r++) {
-            float xhat = (x[r + (size_t)R * f] - mean[f]) * inv;
-            sdy += dy[r + (size_t)R * f];
-            sdyx += (double)dy[r + (size_t)R * f] * xhat;
-        }
+        double sdy, sdyx;
+        column_dy_sums_ref(x, dy, mean, R, f, inv, &sdy, &sdyx);
         for (int r = 0; r < R; r++) {
             float xhat = (x[r + (size_t)R * f] - mean[f]) * inv;
             float d = dy[r + (size_t)R * f];
@@ -244,12 +243,8 @@ void batchnorm_delta_weights_ref(const float *x, const float *dy, float *mean, f
                                  int training) {
     for (int f = 0; f < F; f++) {
         float inv = column_stats_ref(x + (size_t)R * f, R, mean + f, var + f, eps, training);
-        double sdy = 0.0, sdyx = 0.0;
-        for (int r = 0; r < R; r++) {
-            float xhat = (x[r + (size_t)R * f] - mean[f]) * inv;
-            sdy += dy[r + (size_t)R * f];
-            sdyx += (double)dy[r + (size_t)R * f] * xhat;
-        }
+        double sdy, sdyx;
+        column_dy_sums_ref(x, dy, mean, R, f, inv, &sdy, &sdyx);
         dscale[f] += (float)sdyx;
         dshift[f] += (float)sdy;
     }
