@@ -401,11 +401,17 @@ def _batchnorm(matrices: tuple[tuple[str, Any, bool], ...],
                vectors: tuple[tuple[str, Any, bool], ...], eps: Any, training: Any) -> None:
     """``[R, F]`` matrices (the first sets R, F), ``[F]`` vectors; outputs apart from inputs."""
     _eps_training(eps, training)
-    first = matrix_2d(matrices[0][0], matrices[0][1], matrices[0][2])
-    for arg, arr, writeable in matrices[1:]:
-        _shape(arg, arr, first.shape, writeable, f" (that of {matrices[0][0]})")
-    for arg, arr, writeable in vectors:
-        _shape(arg, arr, (first.shape[1],), writeable, f" (the columns of {matrices[0][0]})")
+    first = matrices[0][1]
+    if not (_ok(first) and first.ndim == 2
+            and all(_ok(a) and a.shape == first.shape and (a.flags.writeable or not w)
+                    for _, a, w in matrices)
+            and all(_ok(a) and a.shape == first.shape[1:] and (a.flags.writeable or not w)
+                    for _, a, w in vectors)):
+        first = matrix_2d(*matrices[0])
+        for arg, arr, writeable in matrices[1:]:
+            _shape(arg, arr, first.shape, writeable, f" (that of {matrices[0][0]})")
+        for arg, arr, writeable in vectors:
+            _shape(arg, arr, (first.shape[1],), writeable, f" (the columns of {matrices[0][0]})")
     everything = matrices + vectors
     _no_overlap({a: v for a, v, w in everything if w}, {a: v for a, v, w in everything if not w})
 
