@@ -118,6 +118,17 @@ def test_hand_computed_values():
     np.testing.assert_allclose([ds[0], db[0]], [1.0, 3.0], atol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # NumPy: the mean of no rows
+@pytest.mark.parametrize("name", ["numpy", "c"])
+def test_no_rows_give_nan_statistics_and_no_crash(name):
+    x = np.zeros((0, 3), np.float32, order="F")
+    mean, var = np.zeros(3, np.float32), np.zeros(3, np.float32)
+    with backend.use(name):
+        backend.get(np.float32).batchnorm_forward(x, np.ones(3, np.float32), np.zeros(3, np.float32),
+                                                  mean, var, np.empty_like(x), EPS, True)
+    assert np.all(np.isnan(mean)) and np.all(np.isnan(var))
+
+
 def test_large_mean_keeps_the_variance():
     # values 1000 ± 0.01: a naive Σx² − (Σx)²/R in float32 would cancel to 0 or below
     x = np.asfortranarray((1000.0 + 0.01 * np.array([[-1.0], [1.0], [-1.0], [1.0]])).astype(np.float32))

@@ -84,12 +84,13 @@ static colsums column_sums(const float *xf, const float *dyf, int R, float x0) {
  * μ, σ² are written to mean[f], var[f] (shift x0 = the column's first value,
  * 0 when that is not finite, so an inf elsewhere still gives μ = ±inf as
  * NumPy's); else they are read and the sums taken around μ. Returns the
- * sums with s[3] turned into Σ_r δy·(x − μ), and *inv = 1/√(σ² + ε). */
+ * sums with s[3] turned into Σ_r δy·(x − μ), and *inv = 1/√(σ² + ε).
+ * No rows (R = 0): μ = σ² = 0/0 = NaN, as NumPy's mean of nothing. */
 static colsums column_stats(const float *xf, const float *dyf, int R, float *mean, float *var,
                             float eps, int training, float *inv) {
     colsums c;
     if (training) {
-        float x0 = isfinite(xf[0]) ? xf[0] : 0.0f;
+        float x0 = R > 0 && isfinite(xf[0]) ? xf[0] : 0.0f; /* R = 0: μ, σ² NaN */
         c = column_sums(xf, dyf, R, x0);
         double m1 = c.s[0] / R;             /* μ − x0 */
         double v = c.s[1] / R - m1 * m1;
