@@ -54,7 +54,7 @@ from cffi import FFI
 HERE = os.path.dirname(os.path.abspath(__file__))
 CSRC_REL = os.path.join("framework", "csrc")
 CSRC = os.path.join(HERE, CSRC_REL)
-SOURCES = ["gemm.c", "gemm_small.c", "elementwise.c", "conv.c", "pool.c", "lstm.c"]
+SOURCES = ["gemm.c", "gemm_small.c", "elementwise.c", "conv.c", "pool.c", "lstm.c", "batchnorm.c"]
 
 # flags every build shares; -march is added per variant (VARIANTS below)
 BASE_CFLAGS = "-O3 -fopenmp -ffp-contract=fast -fno-math-errno -fno-trapping-math -Wno-psabi"

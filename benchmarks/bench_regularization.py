@@ -1,4 +1,4 @@
-"""What Dropout and BatchNorm (NumPy only, no C kernel) cost in a training step.
+"""What Dropout (NumPy, in the layer) and BatchNorm (C kernel) cost in a training step.
 
 Usage::
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # check_memory.sh -- run the C kernels under AddressSanitizer (+ UBSan).
 #
-# Stage 1 (below) drives gemm.c and elementwise.c from a C program; stage 2
+# Stage 1 (below) drives gemm.c, elementwise.c and batchnorm.c from a C program; stage 2
 # (at the end) runs every kernel, conv/pool/LSTM included, through its Python
 # wrapper and the kernel and layer tests.
 #
-# Compiles scripts/memcheck_driver.c together with framework/csrc/gemm.c and
-# elementwise.c using -fsanitize=address,undefined, then runs it: sgemm is
+# Compiles scripts/memcheck_driver.c together with framework/csrc/gemm.c,
+# elementwise.c and batchnorm.c using -fsanitize=address,undefined, then runs
+# it (the batchnorm kernels are compared with their plain loops): sgemm is
 # compared with sgemm_ref over shapes at every tile/block edge, all transposes,
 # beta 0 and 1, leading dimensions above the row count, 1 and 2 threads, with
 # every buffer allocated at its exact size. Any out-of-bounds access, leak or
@@ -32,14 +33,14 @@ fi
 
 echo "compiling with: $cc ${flags[*]}"
 "$cc" "${flags[@]}" -I"$csrc" "$root/scripts/memcheck_driver.c" "$csrc/gemm.c" \
-    "$csrc/elementwise.c" -lm -o "$out/memcheck"
+    "$csrc/elementwise.c" "$csrc/batchnorm.c" -lm -o "$out/memcheck"
 
 # detect_leaks: the driver frees everything it allocates; sgemm's thread-local
 # packing buffers stay reachable through their TLS pointers.
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     "$out/memcheck"
-echo "memory check passed (stage 1: sgemm and elementwise kernels, exact-size buffers)"
+echo "memory check passed (stage 1: sgemm, elementwise and batchnorm kernels, exact-size buffers)"
 
 # Stage 2: every kernel through its real Python wrapper. Build the whole cffi
 # module with the sanitizers into a copy of the tree and run the kernel and
@@ -63,5 +64,5 @@ preload="$("$cc" -print-file-name=libasan.so) $("$cc" -print-file-name=libubsan.
     && CI=true LD_PRELOAD="$preload" \
     ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     PYTHONPATH="$tree" python3 -m pytest -q -p no:cacheprovider --capture=sys tests/test_c_kernels.py \
-        tests/test_c_conv_kernels.py tests/test_c_lstm_kernels.py tests/layers)
+        tests/test_c_conv_kernels.py tests/test_c_lstm_kernels.py tests/test_c_batchnorm.py tests/layers)
 echo "memory check of every kernel through Python passed"

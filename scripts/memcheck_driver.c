@@ -2,13 +2,14 @@
  * memcheck_driver.c -- a standalone C driver that runs every kernel of
  * framework/csrc over edge-case shapes, for scripts/check_memory.sh.
  *
- * Built with -fsanitize=address,undefined together with gemm.c and
- * elementwise.c, so any read or write outside a buffer aborts the run. Every
+ * Built with -fsanitize=address,undefined together with gemm.c,
+ * elementwise.c and batchnorm.c, so any read or write outside a buffer
+ * aborts the run. Every
  * buffer is allocated at its exact minimal size (ld*(cols-1) + rows floats
  * for a matrix), so even a one-element overrun lands in a redzone. Leading
  * dimensions larger than the row count are exercised too, which the Python
  * wrapper never produces. sgemm is compared against sgemm_ref on every
- * shape, on 1 and 2 threads.
+ * shape, on 1 and 2 threads; the batchnorm kernels against their plain loops.
  *
  * Exit status 0 when everything matches; 1 on a wrong result (ASan aborts
  * on its own on a memory error).
@@ -115,6 +116,61 @@ static void check_bias(int R, int O) {
     free(bias);
 }
 
+/* largest |a[i] - b[i]| over n floats, relative to max(1, |b|) */
+static double max_rel_diff(const float *a, const float *b, size_t n) {
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]) / (fabs(b[i]) > 1.0 ? fabs(b[i]) : 1.0);
+        if (d > worst || d != d) worst = d;
+    }
+    return worst;
+}
+
+/* batchnorm.c: the three kernels against their plain loops (*_ref), training and
+ * evaluation, every buffer at its exact size ([R, F] and [F] floats) */
+static void check_batchnorm(int R, int F, int training, int threads) {
+    size_t n = (size_t)R * F;
+    float *x = matrix(R, F, R), *dy = matrix(R, F, R), *scale = matrix(F, 1, F);
+    float *shift = matrix(F, 1, F), *out = matrix(R, F, R), *out_ref = matrix(R, F, R);
+    float *st[4], *d[4];  /* mean, var, mean_ref, var_ref; dscale, dshift and their _ref twins */
+    for (int i = 0; i < 4; i++) {
+        st[i] = matrix(F, 1, F);
+        d[i] = matrix(F, 1, F);
+    }
+    for (int f = 0; f < F; f++) {  /* evaluation reads them: a variance must be >= 0 */
+        st[1][f] = st[3][f] = 1.0f + st[1][f] * st[1][f];
+        st[2][f] = st[0][f];
+        d[2][f] = d[0][f];
+        d[3][f] = d[1][f];
+    }
+    gemm_set_num_threads(threads);
+    double worst = 0.0, w;
+    batchnorm_forward(x, scale, shift, st[0], st[1], out, R, F, 1e-5f, training);
+    batchnorm_forward_ref(x, scale, shift, st[2], st[3], out_ref, R, F, 1e-5f, training);
+    if ((w = max_rel_diff(out, out_ref, n)) > worst || w != w) worst = w;
+    if ((w = max_rel_diff(st[0], st[2], F)) > worst || w != w) worst = w;
+    if ((w = max_rel_diff(st[1], st[3], F)) > worst || w != w) worst = w;
+    batchnorm_backward(x, dy, scale, st[0], st[1], out, R, F, 1e-5f, training);
+    batchnorm_backward_ref(x, dy, scale, st[2], st[3], out_ref, R, F, 1e-5f, training);
+    if ((w = max_rel_diff(out, out_ref, n)) > worst || w != w) worst = w;
+    batchnorm_delta_weights(x, dy, st[0], st[1], d[0], d[1], R, F, 1e-5f, training);
+    batchnorm_delta_weights_ref(x, dy, st[2], st[3], d[2], d[3], R, F, 1e-5f, training);
+    if ((w = max_rel_diff(d[0], d[2], F)) > worst || w != w) worst = w;
+    if ((w = max_rel_diff(d[1], d[3], F)) > worst || w != w) worst = w;
+    cases++;
+    /* sums of R terms of size <= R (R·δy): float32 rounding of the result stays far below */
+    if (!(worst <= 1e-5 * (R + 1))) {
+        failures++;
+        printf("FAIL batchnorm R=%d F=%d training=%d threads=%d: max diff %g\n", R, F, training,
+               threads, worst);
+    }
+    free(x); free(dy); free(scale); free(shift); free(out); free(out_ref);
+    for (int i = 0; i < 4; i++) {
+        free(st[i]);
+        free(d[i]);
+    }
+}
+
 int main(void) {
     int bs[5];
     gemm_block_sizes(bs);
@@ -153,6 +209,11 @@ int main(void) {
     int bias_shapes[][2] = {{0, 3}, {1, 1}, {3, 0}, {7, 5}, {64, 256}, {33, 17}};
     for (unsigned i = 0; i < sizeof bias_shapes / sizeof *bias_shapes; i++)
         check_bias(bias_shapes[i][0], bias_shapes[i][1]);
+
+    int bn_shapes[][2] = {{1, 1}, {1, 5}, {3, 4}, {7, 1}, {8, 8}, {9, 17}, {64, 256}, {4096, 64}};
+    for (unsigned i = 0; i < sizeof bn_shapes / sizeof *bn_shapes; i++)
+        for (int training = 0; training < 2; training++)
+            check_batchnorm(bn_shapes[i][0], bn_shapes[i][1], training, 1 + (int)(i % 2));
 
     printf("%d cases, %d failures\n", cases, failures);
     return failures ? 1 : 0;

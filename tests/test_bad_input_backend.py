@@ -277,6 +277,13 @@ def _image_and_sequence_calls(rng):
                                    [r(t * n, 4 * hid), f(hid, 4 * hid), r((t + 1) * n, hid), r(t * n, hid),
                                     r(t * n, hid), r(n, hid), r(t * n, 4 * hid)]),
         "lstm_bias_grad": ("dgates dbias", [r(t * n, 4 * hid), r(4 * hid)]),
+        # BatchNorm in training: mean and var are written (tests/test_c_batchnorm.py: evaluation)
+        "batchnorm_forward": ("x scale shift mean var y eps training",
+                              [f(5, 3), r(3), r(3), r(3), r(3), f(5, 3), 1e-5, True]),
+        "batchnorm_backward": ("x dy scale mean var dx eps training",
+                               [f(5, 3), f(5, 3), r(3), r(3), r(3), f(5, 3), 1e-5, True]),
+        "batchnorm_delta_weights": ("x dy mean var dscale dshift eps training",
+                                    [f(5, 3), f(5, 3), r(3), r(3), r(3), r(3), 1e-5, True]),
     }
 
 
@@ -293,7 +300,7 @@ def test_image_and_sequence_ops_refuse_a_spoiled_argument(name, how):
     rng = np.random.default_rng(1)
     for op_name, (names, valid) in _image_and_sequence_calls(rng).items():
         for k, arg in enumerate(names.split()):
-            if arg == "g" or (how == "read-only" and arg not in writes[op_name]):
+            if arg in ("g", "eps", "training") or (how == "read-only" and arg not in writes[op_name]):
                 continue
             args = [a.copy(order="K") if isinstance(a, np.ndarray) else a for a in valid]
             _spoil(args, k, (k + 1) % len(args), how, rng)

@@ -303,3 +303,39 @@ def test_lstm_bias_grad_keeps_nan_and_inf():
     c_lstm.lstm_bias_grad(dgates, db_c)
     numpy_lstm.lstm_bias_grad(dgates, db_r)
     _same(db_c, db_r, "lstm_bias_grad")
+
+
+# ------------------------------------------------------------- batch normalisation
+
+@pytest.mark.parametrize("training", [True, False], ids=["training", "evaluation"])
+@pytest.mark.parametrize("bad", ["x", "dy"])
+@pytest.mark.parametrize("r,f", [(1, 3), (9, 4), (64, 33)])
+def test_batchnorm_keeps_nan_and_inf(r, f, bad, training):
+    """A NaN or inf in a column makes that column's statistics, outputs and deltas what NumPy's are."""
+    from framework.backend import c_batchnorm, numpy_batchnorm
+    rng = _rng(r, f, len(bad), training)
+    x = _data(rng, (r, f), bad=3 if bad == "x" else 0, scale=2.0)
+    # inf in δy meets x̂ of either sign inside a sum, where the order of the operations decides
+    # between inf and NaN; a NaN is NaN in any order
+    dy = _data(rng, (r, f), bad=0)
+    if bad == "dy":
+        dy.reshape(-1, order="F")[rng.choice(r * f, size=min(3, r * f), replace=False)] = np.nan
+    scale, shift = _data(rng, (f,), bad=0), _data(rng, (f,), bad=0)
+    stats = (_data(rng, (f,), bad=0), np.abs(_data(rng, (f,), bad=0)) + 0.5)
+    for op, outputs in (("batchnorm_forward", ("y",)), ("batchnorm_backward", ("dx",)),
+                        ("batchnorm_delta_weights", ("dscale", "dshift"))):
+        got = {}
+        for name, module in (("c", c_batchnorm), ("numpy", numpy_batchnorm)):
+            mean, var = stats[0].copy(), stats[1].copy()
+            out = np.full((r, f), 7.0, np.float32, order="F")
+            ds, db = np.ones(f, np.float32), np.ones(f, np.float32)
+            if op == "batchnorm_forward":
+                module.batchnorm_forward(x, scale, shift, mean, var, out, 1e-5, training)
+            elif op == "batchnorm_backward":
+                module.batchnorm_backward(x, dy, scale, mean, var, out, 1e-5, training)
+            else:
+                module.batchnorm_delta_weights(x, dy, mean, var, ds, db, 1e-5, training)
+            got[name] = {"y": out, "dx": out, "dscale": ds, "dshift": db, "mean": mean, "var": var}
+        for what in outputs + ("mean", "var"):
+            _same(got["c"][what], got["numpy"][what], f"{op} {what}", tol=5e-5)
+    assert not np.all(np.isfinite(got["c"]["dscale"])), "the specials never reached the deltas"

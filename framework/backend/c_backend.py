@@ -1,6 +1,6 @@
 """The C backend: the compiled float32 kernel behind the backend contract (``contract.py``).
 
-This module and its two siblings (``c_conv.py``, ``c_lstm.py``) are the
+This module and its siblings (``c_conv.py``, ``c_lstm.py``, ``c_batchnorm.py``) are the
 only Python modules that hand pointers to C (``framework._kernels``, built
 from ``framework/csrc`` by ``build_ext.py``). The C code checks nothing, so
 every function validates its arguments first with the checks of
@@ -27,6 +27,7 @@ from . import numpy_backend
 from .c_checks import F32 as _F32
 from .c_checks import INT_MAX as _INT_MAX
 from .c_checks import ffi, is_built, lib
+from .c_batchnorm import batchnorm_backward, batchnorm_delta_weights, batchnorm_forward
 from .c_loader import has_openmp, kernel_variant
 from .c_conv import (avgpool2d_backward, avgpool2d_forward, col2im, conv2d_backward,
                      conv2d_delta_weights, conv2d_forward, im2col, maxpool2d_backward,
@@ -48,7 +49,8 @@ __all__ = ["name", "is_built", "set_num_threads", "get_num_threads", "block_size
            "conv2d_forward", "conv2d_backward", "conv2d_delta_weights", "maxpool2d_forward",
            "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward", "lstm_cell_forward",
            "lstm_cell_backward", "lstm_sequence_forward", "lstm_sequence_backward",
-           "lstm_bias_grad", "implementations", "NUMPY_FALLBACK", "kernel_variant", "has_openmp"]
+           "lstm_bias_grad", "batchnorm_forward", "batchnorm_backward",
+           "batchnorm_delta_weights", "implementations", "NUMPY_FALLBACK", "kernel_variant", "has_openmp"]
 
 
 def set_num_threads(n: int) -> None:
@@ -358,6 +360,8 @@ def implementations() -> dict[str, Callable[..., None]]:
         "lstm_cell_forward": lstm_cell_forward, "lstm_cell_backward": lstm_cell_backward,
         "lstm_sequence_forward": lstm_sequence_forward,
         "lstm_sequence_backward": lstm_sequence_backward, "lstm_bias_grad": lstm_bias_grad,
+        "batchnorm_forward": batchnorm_forward, "batchnorm_backward": batchnorm_backward,
+        "batchnorm_delta_weights": batchnorm_delta_weights,
     }
     for op in NUMPY_FALLBACK:
         table[op] = getattr(numpy_backend, op)

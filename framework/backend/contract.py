@@ -49,6 +49,8 @@ class Operation(NamedTuple):
 
 
 _O, _A, _U = OVERWRITE, ACCUMULATE, UPDATE
+# BatchNorm's statistics: recomputed from x (no state kept between forward and backward)
+_STATS = "overwrite with x's batch statistics if training, else read (the running averages)"
 
 OPERATIONS: tuple[Operation, ...] = (
     # -- dense (numpy_backend.py, c_backend.py)
@@ -93,6 +95,16 @@ OPERATIONS: tuple[Operation, ...] = (
               {"dhs": _U, "dc": _U, "dgates": _O, "dh0": _O},
               "backpropagation through time"),
     Operation("lstm_bias_grad", ("dgates", "dbias"), {"dbias": _A}, "dbias[k] += Σ_r dgates[r, k]"),
+    # -- normalisation (numpy_batchnorm.py, c_batchnorm.py); x̂ = (x − μ)/√(σ² + ε)
+    Operation("batchnorm_forward", ("x", "scale", "shift", "mean", "var", "y", "eps", "training"),
+              {"y": _O, "mean": _STATS, "var": _STATS}, "y = γ·x̂ + β"),
+    Operation("batchnorm_backward", ("x", "dy", "scale", "mean", "var", "dx", "eps", "training"),
+              {"dx": _O, "mean": _STATS, "var": _STATS},
+              "δx = γ/(R·√(σ² + ε))·(R·δy − Σ_r δy − x̂·Σ_r δy·x̂); in evaluation γ·δy/√(σ² + ε)"),
+    Operation("batchnorm_delta_weights",
+              ("x", "dy", "mean", "var", "dscale", "dshift", "eps", "training"),
+              {"dscale": _A, "dshift": _A, "mean": _STATS, "var": _STATS},
+              "δγ += Σ_r δy·x̂, δβ += Σ_r δy"),
 )
 
 #: The operation names, in contract order.

@@ -1,7 +1,7 @@
 """The NumPy backend: the readable reference for every numeric inner loop.
 
 The list of operations is ``contract.py``; the docstrings here (and in
-``numpy_conv.py``, ``numpy_lstm.py``) say what each one computes, and the C
+``numpy_conv.py``, ``numpy_lstm.py``, ``numpy_batchnorm.py``) say what each one computes, and the C
 backend computes the same. All arrays are NumPy arrays that layers obtain
 as zero-copy views of tensor buffers:
 
@@ -25,6 +25,7 @@ from typing import Callable
 
 import numpy as np
 
+from .numpy_batchnorm import batchnorm_backward, batchnorm_delta_weights, batchnorm_forward
 from .numpy_conv import (avgpool2d_backward, avgpool2d_forward, col2im, conv2d_backward,
                          conv2d_delta_weights, conv2d_forward, im2col, maxpool2d_backward,
                          maxpool2d_forward)
@@ -162,4 +163,6 @@ def implementations() -> dict[str, Callable[..., None]]:
         "lstm_cell_forward": lstm_cell_forward, "lstm_cell_backward": lstm_cell_backward,
         "lstm_sequence_forward": lstm_sequence_forward,
         "lstm_sequence_backward": lstm_sequence_backward, "lstm_bias_grad": lstm_bias_grad,
+        "batchnorm_forward": batchnorm_forward, "batchnorm_backward": batchnorm_backward,
+        "batchnorm_delta_weights": batchnorm_delta_weights,
     }

@@ -387,6 +387,56 @@ def _lstm_bias_grad(dgates: Any, dbias: Any) -> None:
     _no_overlap({"dbias": dbias}, {"dgates": dgates})
 
 
+# ---------------------------------------------------------------- normalisation
+
+def _eps_training(eps: Any, training: Any) -> None:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) \
+            or not 0.0 < eps < float("inf"):
+        raise ValueError(f"eps: expected a positive finite number, got {eps!r}")
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training: expected a bool, got {type(training).__name__}")
+
+
+def _batchnorm(matrices: tuple[tuple[str, Any, bool], ...],
+               vectors: tuple[tuple[str, Any, bool], ...], eps: Any, training: Any) -> None:
+    """``[R, F]`` matrices (the first sets R, F), ``[F]`` vectors; outputs apart from inputs."""
+    _eps_training(eps, training)
+    first = matrices[0][1]
+    if not (_ok(first) and first.ndim == 2
+            and all(_ok(a) and a.shape == first.shape and (a.flags.writeable or not w)
+                    for _, a, w in matrices)
+            and all(_ok(a) and a.shape == first.shape[1:] and (a.flags.writeable or not w)
+                    for _, a, w in vectors)):
+        first = matrix_2d(*matrices[0])
+        for arg, arr, writeable in matrices[1:]:
+            _shape(arg, arr, first.shape, writeable, f" (that of {matrices[0][0]})")
+        for arg, arr, writeable in vectors:
+            _shape(arg, arr, (first.shape[1],), writeable, f" (the columns of {matrices[0][0]})")
+    everything = matrices + vectors
+    _no_overlap({a: v for a, v, w in everything if w}, {a: v for a, v, w in everything if not w})
+
+
+def _batchnorm_forward(x: Any, scale: Any, shift: Any, mean: Any, var: Any, y: Any, eps: Any,
+                       training: Any) -> None:
+    _batchnorm((("x", x, False), ("y", y, True)),
+               (("scale", scale, False), ("shift", shift, False), ("mean", mean, bool(training)),
+                ("var", var, bool(training))), eps, training)
+
+
+def _batchnorm_backward(x: Any, dy: Any, scale: Any, mean: Any, var: Any, dx: Any, eps: Any,
+                        training: Any) -> None:
+    _batchnorm((("x", x, False), ("dy", dy, False), ("dx", dx, True)),
+               (("scale", scale, False), ("mean", mean, bool(training)),
+                ("var", var, bool(training))), eps, training)
+
+
+def _batchnorm_delta_weights(x: Any, dy: Any, mean: Any, var: Any, dscale: Any, dshift: Any,
+                             eps: Any, training: Any) -> None:
+    _batchnorm((("x", x, False), ("dy", dy, False)),
+               (("mean", mean, bool(training)), ("var", var, bool(training)),
+                ("dscale", dscale, True), ("dshift", dshift, True)), eps, training)
+
+
 #: ``{operation: checker}``: the checker takes the operation's arguments and
 #: raises ``TypeError``/``ValueError`` for a call the operation must refuse.
 CHECKS: dict[str, Callable[..., None]] = {
@@ -402,4 +452,6 @@ CHECKS: dict[str, Callable[..., None]] = {
     "lstm_cell_forward": _lstm_cell_forward, "lstm_cell_backward": _lstm_cell_backward,
     "lstm_sequence_forward": _lstm_sequence_forward,
     "lstm_sequence_backward": _lstm_sequence_backward, "lstm_bias_grad": _lstm_bias_grad,
+    "batchnorm_forward": _batchnorm_forward, "batchnorm_backward": _batchnorm_backward,
+    "batchnorm_delta_weights": _batchnorm_delta_weights,
 }

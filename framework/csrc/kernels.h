@@ -307,3 +307,43 @@ void lstm_sequence_backward(const float *gates, const float *w, const float *cs,
  *   dgates [R, K] row-major read, dbias [K].
  */
 void lstm_bias_grad(const float *dgates, float *dbias, int R, int K);
+
+/* ----------------------------------------------------------- batchnorm.c */
+
+/*
+ * Batch normalisation of each column (feature) f of a column-major matrix:
+ *   x, y, dy, dx [R, F], element [r, f] at x[r + R*f] (one feature's R rows
+ *   contiguous); scale, shift, mean, var, dscale, dshift [F], a[f].
+ *   inv[f] = 1/sqrt(var[f] + eps), xhat[r, f] = (x[r, f] - mean[f])*inv[f].
+ * training != 0: mean and var are OVERWRITTEN with x's batch statistics,
+ *   mean[f] = (1/R) sum_r x[r, f], var[f] = (1/R) sum_r (x[r, f] - mean[f])^2
+ *   (biased), recomputed by every call (no state between the calls).
+ * training == 0: mean and var are read (the running averages).
+ * Every other [F] or [R, F] input is only read.
+ */
+
+/* batchnorm_forward: y = scale*xhat + shift (y OVERWRITTEN). */
+void batchnorm_forward(const float *x, const float *scale, const float *shift, float *mean,
+                       float *var, float *y, int R, int F, float eps, int training);
+
+/*
+ * batchnorm_backward: dx OVERWRITTEN with
+ *   training:   scale*inv/R * (R*dy - sum_r dy - xhat * sum_r dy*xhat)
+ *   evaluation: scale*inv*dy.
+ */
+void batchnorm_backward(const float *x, const float *dy, const float *scale, float *mean,
+                        float *var, float *dx, int R, int F, float eps, int training);
+
+/* batchnorm_delta_weights: dscale[f] += sum_r dy*xhat, dshift[f] += sum_r dy (ACCUMULATED). */
+void batchnorm_delta_weights(const float *x, const float *dy, float *mean, float *var,
+                             float *dscale, float *dshift, int R, int F, float eps,
+                             int training);
+
+/* The same three contracts as plain loops on one thread: the reference for tests. */
+void batchnorm_forward_ref(const float *x, const float *scale, const float *shift, float *mean,
+                           float *var, float *y, int R, int F, float eps, int training);
+void batchnorm_backward_ref(const float *x, const float *dy, const float *scale, float *mean,
+                            float *var, float *dx, int R, int F, float eps, int training);
+void batchnorm_delta_weights_ref(const float *x, const float *dy, float *mean, float *var,
+                                 float *dscale, float *dshift, int R, int F, float eps,
+                                 int training);
