@@ -19,13 +19,10 @@ import sys
 import numpy as np
 import pytest
 
+from needs_c_kernel import require_c_kernel
 from framework.backend import c_backend, c_loader
 
-if not c_backend.is_built():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but the C kernel is not built (pip install -e . / python build_ext.py)",
-                    pytrace=False)
-    pytest.skip("C kernel not built (python build_ext.py)", allow_module_level=True)
+require_c_kernel()
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LEVEL = {"generic": 1, "avx2": 3, "avx512": 4}

@@ -6,18 +6,14 @@ the NumPy fallback.
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
 
+from needs_c_kernel import require_c_kernel
 from framework.backend import c_backend, numpy_backend
 
-if not c_backend.is_built():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but the C kernel is not built (pip install -e . / python build_ext.py)",
-                    pytrace=False)
-    pytest.skip("C kernel not built (python build_ext.py)", allow_module_level=True)
+require_c_kernel()
 
 BLOCKS = c_backend.block_sizes()  # MR, NR, MC, KC, NC, as compiled into gemm.c
 MR, NR, MC, KC, NC = (BLOCKS[k] for k in ("MR", "NR", "MC", "KC", "NC"))

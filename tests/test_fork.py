@@ -19,14 +19,11 @@ import time
 import numpy as np
 import pytest
 
+from needs_c_kernel import require_c_kernel
 from framework.backend import c_backend
 from framework.backend.numpy_conv import ConvGeom
 
-if not c_backend.is_built():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but the C kernel is not built (pip install -e . / python build_ext.py)",
-                    pytrace=False)
-    pytest.skip("C kernel not built (python build_ext.py)", allow_module_level=True)
+require_c_kernel()
 if not hasattr(os, "fork"):
     pytest.skip("no fork() on this platform", allow_module_level=True)
 if not c_backend.has_openmp():

@@ -11,19 +11,15 @@ Skipped when the kernel is not built, except under ``CI=true``.
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
 
+from needs_c_kernel import require_c_kernel
 from framework.backend import c_backend, numpy_backend as ref
 from framework.backend.numpy_conv import ConvGeom, PoolGeom
 
-if not c_backend.is_built():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but the C kernel is not built (pip install -e . / python build_ext.py)",
-                    pytrace=False)
-    pytest.skip("C kernel not built (python build_ext.py)", allow_module_level=True)
+require_c_kernel()
 
 # NumPy warns about the invalid operations this file makes on purpose
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
