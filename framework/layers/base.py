@@ -261,6 +261,28 @@ class Layer:
                                   f"returning the output's Shape (batch dim included)")
 
     # -- helpers shared by every layer -------------------------------------------
+    def last_dim_input(self, input_shape: Shape, features: int, what: str = "features") -> tuple[int, ...]:
+        """The dims of an input ``[batch, ..., features]`` (any leading dims), or a ValueError.
+
+        Args:
+            input_shape: the input's shape.
+            features: the size the last dim must have.
+            what: its name in the message (``"features (channels)"``).
+
+        Returns:
+            The input's dims.
+
+        Raises:
+            ValueError: fewer than 2 dims, or another last dim, naming the layer.
+        """
+        dims = Shape(input_shape).dims
+        if len(dims) < 2:
+            raise ValueError(f"{self}: input must be [batch, ..., {features}], got Shape{list(dims)}")
+        if dims[-1] != features:
+            raise ValueError(f"{self}: input has {dims[-1]} {what}, expected {features} "
+                             f"(input shape {Shape(dims)})")
+        return dims
+
     def check_io(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
         """Check a one-in/one-out call and return ``(x, y)``.
 

@@ -80,13 +80,7 @@ class BatchNorm(Layer):
         Raises:
             ValueError: if the last dim is not ``num_features``.
         """
-        dims = Shape(input_shape).dims
-        if len(dims) < 2:
-            raise ValueError(f"{self}: input must be [batch, ..., {self.num_features}], got Shape{list(dims)}")
-        if dims[-1] != self.num_features:
-            raise ValueError(f"{self}: input has {dims[-1]} features (channels), expected "
-                             f"{self.num_features} (input shape {Shape(dims)})")
-        return Shape(dims)
+        return Shape(self.last_dim_input(input_shape, self.num_features, "features (channels)"))
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """``{"running_mean": [F], "running_var": [F]}`` (float64 copies)."""

@@ -56,12 +56,7 @@ class FullyConnected(Layer):
         Raises:
             ValueError: if the last dim is not ``in_features``.
         """
-        dims = Shape(input_shape).dims
-        if len(dims) < 2:
-            raise ValueError(f"{self}: input must be [batch, ..., {self.in_features}], got Shape{list(dims)}")
-        if dims[-1] != self.in_features:
-            raise ValueError(f"{self}: input has {dims[-1]} features, expected {self.in_features} "
-                             f"(input shape {Shape(dims)})")
+        dims = self.last_dim_input(input_shape, self.in_features)
         return Shape(dims[:-1] + (self.out_features,))
 
     def forward(self, in_tensors: Sequence[Tensor], out_tensors: Sequence[Tensor]) -> None:
