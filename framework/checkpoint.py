@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numbers
 import os
-import re
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -56,7 +55,7 @@ class RunState:
         warned: the saturation warning was given.
         split: the permutation that made the validation split, or None.
         settings: the trainer's settings when the run started.
-        fingerprint: checksum of the data (empty when not checkpointing).
+        fingerprint: :func:`data_fingerprint` of the data (empty when not checkpointing).
     """
 
     rng: np.random.Generator
@@ -66,7 +65,7 @@ class RunState:
     warned: bool = False
     split: np.ndarray | None = None
     settings: dict[str, Any] = field(default_factory=dict)
-    fingerprint: str = ""
+    fingerprint: list[Any] = field(default_factory=list)
 
 
 def trainer_settings(trainer: SGDTrainer) -> dict[str, Any]:
@@ -99,42 +98,36 @@ def _json_seed(seed: Any) -> Any:
     return int(seed) if isinstance(seed, numbers.Integral) else type(seed).__name__
 
 
-def data_fingerprint(*datasets: LabeledData | None) -> str:
-    """Shapes, dtypes and a CRC-32 of the data and targets of each data set (None: none)."""
-    parts = []
-    for d in datasets:
-        if d is None:
-            parts.append("none")
-            continue
-        for a in (d.data, d.targets):
-            parts.append(f"{a.dtype}{list(a.shape)}:{zlib.crc32(np.ascontiguousarray(a)):08x}")
-    return " ".join(parts)
+def data_fingerprint(train: LabeledData, validation: LabeledData | None) -> list[Any]:
+    """``[shape, CRC-32]`` of the data and the targets of each set, None for what is absent.
+
+    Returns:
+        Four entries, JSON-ready, in the order of :data:`_DATA_PARTS`.
+    """
+    parts: list[Any] = []
+    for d in (train, validation):
+        for a in ((None, None) if d is None else (d.data, d.targets)):
+            parts.append(None if a is None else
+                         [f"{a.dtype}{list(a.shape)}", f"{zlib.crc32(np.ascontiguousarray(a)):08x}"])
+    return parts
 
 
 _DATA_PARTS = ("training data", "training labels (as targets)", "validation_data's data",
                "validation_data's labels (as targets)")
 
 
-def _data_differences(saved: str, now: str) -> list[str]:
+def _data_differences(saved: list[Any], now: list[Any]) -> list[str]:
     """Each part of two :func:`data_fingerprint` s that differs, in words."""
-    def parts(fingerprint: str) -> list[str]:
-        # "float32[90, 4]:1a2b3c4d float32[90, 3]:… none": shapes hold spaces, so match each item
-        items = re.findall(r"none|[^\s\[]+\[[^\]]*\]:[0-9a-f]+", fingerprint)
-        return items + ["none"] * (len(_DATA_PARTS) - len(items))
-
     lines = []
-    for name, a, b in zip(_DATA_PARTS, parts(saved), parts(now)):
+    for name, a, b in zip(_DATA_PARTS, saved, now):
         if a == b:
             continue
-        shape_a, shape_b = a.split(":")[0], b.split(":")[0]
-        if "none" in (a, b):
-            lines.append(f"{name}: {'none' if a == 'none' else shape_a} in the checkpoint, "
-                         f"{'none' if b == 'none' else shape_b} now")
-        elif shape_a != shape_b:
-            lines.append(f"{name}: {shape_a} in the checkpoint, {shape_b} now")
+        if a is None or b is None or a[0] != b[0]:
+            lines.append(f"{name}: {'none' if a is None else a[0]} in the checkpoint, "
+                         f"{'none' if b is None else b[0]} now")
         else:
-            lines.append(f"{name}: same shape {shape_a}, other values (checksum {a.split(':')[1]} "
-                         f"in the checkpoint, {b.split(':')[1]} now)")
+            lines.append(f"{name}: same shape {a[0]}, other values (checksum {a[1]} in the "
+                         f"checkpoint, {b[1]} now)")
     return lines
 
 

@@ -194,7 +194,7 @@ class SGDTrainer:
             self.early_stopping.reset()
         guard = DivergenceGuard(network.params, self.learning_rate,
                                 scale=train_set.zero_output_loss())
-        fingerprint = "" if self.checkpoint is None and saved is None else data_fingerprint(
+        fingerprint = [] if self.checkpoint is None and saved is None else data_fingerprint(
             train, validation if validation_data is not None else None)
         run = RunState(rng, guard, split=split, settings=trainer_settings(self),
                        fingerprint=fingerprint)
